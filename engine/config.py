@@ -1,0 +1,346 @@
+"""The config document: JSON in, a validated frozen `Config` out, and back to JSON.
+
+Every error is a `ConfigError` whose message starts with the offending key path, e.g.
+``optimizer.learning_rate: must be > 0, got -1``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from engine import limits
+from engine.activations import HIDDEN, OUTPUT
+from engine.features import FEATURES
+from engine.losses import ALLOWED_OUTPUT, LOSSES
+from engine.model import INITS
+
+
+class ConfigError(ValueError):
+    """A bad configuration; the message is one line naming the key."""
+
+
+CLASSIFICATION_GENERATORS = ("circle", "xor", "gaussians", "spiral", "moons", "blobs")
+REGRESSION_GENERATORS = ("plane", "gaussian_bumps", "sine", "square")
+ONE_D_GENERATORS = ("sine", "square")
+MULTI_CLASS_GENERATORS = ("gaussians", "spiral", "blobs")
+GENERATORS = CLASSIFICATION_GENERATORS + REGRESSION_GENERATORS
+
+# name -> {hyper-parameter: (default, low, high)}; every optimiser also takes learning_rate.
+OPTIMIZERS: dict[str, dict[str, tuple[float, float, float]]] = {
+    "sgd": {},
+    "momentum": {"momentum": (0.9, 0.0, 0.9999)},
+    "nesterov": {"momentum": (0.9, 0.0, 0.9999)},
+    "adagrad": {"initial_accumulator_value": (0.1, 0.0, 10.0), "eps": (1e-7, 0.0, 1.0)},
+    "rmsprop": {"decay": (0.9, 0.0, 0.9999), "eps": (1e-8, 0.0, 1.0)},
+    "adam": {"b1": (0.9, 0.0, 0.9999), "b2": (0.999, 0.0, 0.99999), "eps": (1e-8, 0.0, 1.0)},
+    "adamw": {
+        "b1": (0.9, 0.0, 0.9999),
+        "b2": (0.999, 0.0, 0.99999),
+        "eps": (1e-8, 0.0, 1.0),
+        "weight_decay": (1e-4, 0.0, 1.0),
+    },
+}
+DEFAULT_LR = {"sgd": 0.03, "momentum": 0.03, "nesterov": 0.03, "adagrad": 0.1, "rmsprop": 0.01}
+SCHEDULES = ("constant", "step", "cosine")
+REGULARIZATIONS = ("none", "l1", "l2")
+PROBLEMS = ("classification", "regression")
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    name: str = "sgd"
+    learning_rate: float = 0.03
+    hyper: tuple[tuple[str, float], ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "learning_rate": self.learning_rate, **dict(self.hyper)}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str = "constant"
+    warmup_epochs: int = 0
+    step_epochs: int = 100  # step: multiply by gamma every step_epochs
+    gamma: float = 0.5
+    decay_epochs: int = 1000  # cosine: from 1 to final_fraction over decay_epochs
+    final_fraction: float = 0.0
+
+
+@dataclass(frozen=True)
+class Config:
+    problem: str = "classification"
+    data: dict = field(default_factory=lambda: {"generator": "circle", "n": 500, "noise": 0.1, "seed": 0})
+    test_fraction: float = 0.5
+    features: tuple[str, ...] | None = None  # None: x1, x2 (or x1 for 1-D data)
+    hidden: tuple[int, ...] = (4, 2)
+    activation: str = "tanh"
+    output_activation: str | None = None  # None: from the loss
+    loss: str | None = None  # None: bce / cross_entropy / mse by problem and classes
+    optimizer: Optimizer = Optimizer()
+    batch_size: int | None = 10  # None: full batch
+    regularization: tuple[str, float] = ("none", 0.0)
+    dropout: float = 0.0
+    clip_norm: float | None = None
+    schedule: Schedule = Schedule()
+    init: str = "xavier"
+    seed: int = 0
+    params: dict | None = None
+    epochs: int = 1000  # the CLI's default run length
+    title: str = ""
+    caption: str = ""
+
+    # ---- derived -------------------------------------------------------------------------------
+    @property
+    def classes(self) -> int:
+        return int(self.data.get("classes", 2)) if "generator" in self.data else int(self.data.get("classes", 0))
+
+    def resolved_loss(self, classes: int) -> str:
+        if self.loss:
+            return self.loss
+        if self.problem == "regression":
+            return "mse"
+        return "bce" if classes == 2 else "cross_entropy"
+
+    def resolved_output(self, classes: int) -> str:
+        from engine.losses import default_output
+
+        return self.output_activation or default_output(self.resolved_loss(classes), self.problem)
+
+    def with_learning_rate(self, lr: float) -> Config:
+        return replace(self, optimizer=replace(self.optimizer, learning_rate=float(lr)))
+
+    def to_dict(self) -> dict:
+        d: dict[str, Any] = {
+            "problem": self.problem,
+            "data": self.data,
+            "test_fraction": self.test_fraction,
+            "features": list(self.features) if self.features is not None else None,
+            "hidden": list(self.hidden),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "loss": self.loss,
+            "optimizer": self.optimizer.to_dict(),
+            "batch_size": self.batch_size,
+            "regularization": {"kind": self.regularization[0], "rate": self.regularization[1]},
+            "dropout": self.dropout,
+            "clip_norm": self.clip_norm,
+            "schedule": asdict(self.schedule),
+            "init": self.init,
+            "seed": self.seed,
+            "epochs": self.epochs,
+        }
+        if self.params is not None:
+            d["params"] = self.params
+        for k in ("title", "caption"):
+            if getattr(self, k):
+                d[k] = getattr(self, k)
+        return {k: v for k, v in d.items() if v is not None}
+
+
+# ---- checking helpers --------------------------------------------------------------------------
+
+
+def _fail(path: str, msg: str) -> ConfigError:
+    return ConfigError(f"{path}: {msg}")
+
+
+def _number(v: Any, path: str, lo: float, hi: float, *, integer: bool = False, lo_open: bool = False) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise _fail(path, f"must be a number, got {json.dumps(v)[:40]}")
+    if not math.isfinite(v):
+        raise _fail(path, f"must be finite, got {v}")
+    if integer and v != int(v):
+        raise _fail(path, f"must be a whole number, got {v}")
+    if lo_open and v <= lo:
+        raise _fail(path, f"must be > {lo:g}, got {v:g}")
+    if v < lo or v > hi:
+        raise _fail(path, f"must be between {lo:g} and {hi:g}, got {v:g}")
+    return int(v) if integer else float(v)
+
+
+def _choice(v: Any, path: str, options: tuple[str, ...]) -> str:
+    if v not in options:
+        raise _fail(path, f"must be one of {', '.join(options)}; got {json.dumps(v)[:40]}")
+    return v
+
+
+def _obj(v: Any, path: str, allowed: tuple[str, ...]) -> dict:
+    if not isinstance(v, dict):
+        raise _fail(path, f"must be an object, got {type(v).__name__}")
+    for k in v:
+        if k not in allowed:
+            raise _fail(f"{path}.{k}" if path else str(k), f"unknown key (allowed: {', '.join(allowed)})")
+    return v
+
+
+def _data(v: Any, problem: str) -> dict:
+    if not isinstance(v, dict):
+        raise _fail("data", "must be an object with generator, x/y or csv")
+    if "generator" in v:
+        _obj(v, "data", ("generator", "n", "noise", "seed", "classes"))
+        gens = CLASSIFICATION_GENERATORS if problem == "classification" else REGRESSION_GENERATORS
+        g = _choice(v["generator"], "data.generator", gens)
+        out = {
+            "generator": g,
+            "n": _number(v.get("n", 500), "data.n", 4, limits.MAX_GENERATED_POINTS, integer=True),
+            "noise": _number(v.get("noise", 0.1), "data.noise", 0.0, limits.MAX_NOISE),
+            "seed": _number(v.get("seed", 0), "data.seed", 0, limits.MAX_SEED, integer=True),
+        }
+        if problem == "classification":
+            k = _number(v.get("classes", 2), "data.classes", limits.MIN_CLASSES, limits.MAX_CLASSES, integer=True)
+            if k != 2 and g not in MULTI_CLASS_GENERATORS:
+                raise _fail("data.classes", f"{g} has 2 classes, got {k} (use {', '.join(MULTI_CLASS_GENERATORS)})")
+            out["classes"] = k
+        return out
+    if "csv" in v:
+        _obj(v, "data", ("csv", "classes"))
+        if not isinstance(v["csv"], str) or not v["csv"]:
+            raise _fail("data.csv", "must be a file path")
+        return dict(v)
+    if "x" in v and "y" in v:
+        _obj(v, "data", ("x", "y", "classes"))
+        from engine.data import DataError, validate_points
+
+        try:
+            validate_points(v["x"], v["y"], problem, v.get("classes"))
+        except DataError as e:
+            raise _fail("data", str(e)) from None
+        return dict(v)
+    raise _fail("data", "needs generator, x and y, or csv")
+
+
+def _optimizer(v: Any) -> Optimizer:
+    if isinstance(v, str):
+        v = {"name": v}
+    if not isinstance(v, dict):
+        raise _fail("optimizer", "must be an object with name and learning_rate")
+    name = _choice(v.get("name", "sgd"), "optimizer.name", tuple(OPTIMIZERS))
+    spec = OPTIMIZERS[name]
+    _obj(v, "optimizer", ("name", "learning_rate", *spec))
+    lr = _number(
+        v.get("learning_rate", DEFAULT_LR.get(name, 0.01)),
+        "optimizer.learning_rate",
+        0.0,
+        limits.MAX_LEARNING_RATE,
+        lo_open=True,
+    )
+    hyper = tuple((k, _number(v.get(k, d), f"optimizer.{k}", lo, hi)) for k, (d, lo, hi) in spec.items())
+    return Optimizer(name, lr, hyper)
+
+
+def _schedule(v: Any) -> Schedule:
+    if isinstance(v, str):
+        v = {"name": v}
+    _obj(v, "schedule", ("name", "warmup_epochs", "step_epochs", "gamma", "decay_epochs", "final_fraction"))
+    d = Schedule()
+    return Schedule(
+        name=_choice(v.get("name", "constant"), "schedule.name", SCHEDULES),
+        warmup_epochs=_number(v.get("warmup_epochs", d.warmup_epochs), "schedule.warmup_epochs", 0, 1e6, integer=True),
+        step_epochs=_number(v.get("step_epochs", d.step_epochs), "schedule.step_epochs", 1, 1e6, integer=True),
+        gamma=_number(v.get("gamma", d.gamma), "schedule.gamma", 0.0, 1.0, lo_open=True),
+        decay_epochs=_number(v.get("decay_epochs", d.decay_epochs), "schedule.decay_epochs", 1, 1e7, integer=True),
+        final_fraction=_number(v.get("final_fraction", d.final_fraction), "schedule.final_fraction", 0.0, 1.0),
+    )
+
+
+KEYS = tuple(Config.__dataclass_fields__)
+
+
+def parse_config(doc: Any) -> Config:
+    """Validate a JSON-like document; unknown keys are refused."""
+    doc = _obj(doc, "", KEYS)
+    problem = _choice(doc.get("problem", "classification"), "problem", PROBLEMS)
+    data = _data(doc.get("data", Config().data), problem)
+    feats = doc.get("features")
+    if feats is not None:
+        if not isinstance(feats, list) or not feats:
+            raise _fail("features", "must be a non-empty list")
+        for i, f in enumerate(feats):
+            _choice(f, f"features[{i}]", tuple(FEATURES))
+        if len(set(feats)) != len(feats):
+            raise _fail("features", "lists a feature twice")
+        feats = tuple(feats)
+    hidden = doc.get("hidden", [4, 2])
+    if not isinstance(hidden, list):
+        raise _fail("hidden", "must be a list of layer widths")
+    if len(hidden) > limits.MAX_HIDDEN_LAYERS:
+        raise _fail("hidden", f"at most {limits.MAX_HIDDEN_LAYERS} hidden layers, got {len(hidden)}")
+    hidden = tuple(
+        _number(w, f"hidden[{i}]", limits.MIN_NEURONS, limits.MAX_NEURONS, integer=True) for i, w in enumerate(hidden)
+    )
+    loss = doc.get("loss")
+    if loss is not None:
+        _choice(loss, "loss", LOSSES)
+        if problem == "regression" and loss in ("bce", "cross_entropy"):
+            raise _fail("loss", f"{loss} needs classification; use mse or half_sse for regression")
+    out_act = doc.get("output_activation")
+    if out_act is not None:
+        _choice(out_act, "output_activation", OUTPUT)
+    reg = doc.get("regularization", {"kind": "none", "rate": 0.0})
+    if isinstance(reg, str):
+        reg = {"kind": reg}
+    _obj(reg, "regularization", ("kind", "rate"))
+    kind = _choice(reg.get("kind", "none"), "regularization.kind", REGULARIZATIONS)
+    rate = _number(reg.get("rate", 0.0 if kind == "none" else 1e-3), "regularization.rate", 0.0, limits.MAX_REG_RATE)
+    bs = doc.get("batch_size", 10)
+    if bs is not None:
+        bs = _number(bs, "batch_size", 1, limits.MAX_POINTS, integer=True)
+    clip = doc.get("clip_norm")
+    if clip is not None:
+        clip = _number(clip, "clip_norm", 0.0, limits.MAX_CLIP_NORM, lo_open=True)
+    params = doc.get("params")
+    if params is not None and not isinstance(params, dict):
+        raise _fail("params", "must be an object {W0: [[…]], b0: […], …}")
+    cfg = Config(
+        problem=problem,
+        data=data,
+        test_fraction=_number(doc.get("test_fraction", 0.5), "test_fraction", 0.0, 0.9),
+        features=feats,
+        hidden=hidden,
+        activation=_choice(doc.get("activation", "tanh"), "activation", HIDDEN),
+        output_activation=out_act,
+        loss=loss,
+        optimizer=_optimizer(doc.get("optimizer", {"name": "sgd"})),
+        batch_size=bs,
+        regularization=(kind, rate),
+        dropout=_number(doc.get("dropout", 0.0), "dropout", 0.0, limits.MAX_DROPOUT),
+        clip_norm=clip,
+        schedule=_schedule(doc.get("schedule", "constant")),
+        init=_choice(doc.get("init", "xavier"), "init", INITS),
+        seed=_number(doc.get("seed", 0), "seed", 0, limits.MAX_SEED, integer=True),
+        params=params,
+        epochs=_number(doc.get("epochs", 1000), "epochs", 1, limits.MAX_EPOCHS, integer=True),
+        title=str(doc.get("title", ""))[:200],
+        caption=str(doc.get("caption", ""))[:2000],
+    )
+    check_output(cfg, cfg.classes if problem == "classification" else 0)
+    return cfg
+
+
+def check_output(cfg: Config, classes: int) -> None:
+    """The loss and output activation must fit each other and the problem."""
+    loss = cfg.resolved_loss(max(classes, 2))
+    out = cfg.resolved_output(max(classes, 2))
+    if out not in ALLOWED_OUTPUT[loss]:
+        raise _fail("output_activation", f"{loss} needs {' or '.join(ALLOWED_OUTPUT[loss])} output, got {out}")
+    if loss == "cross_entropy" and cfg.problem != "classification":
+        raise _fail("loss", "cross_entropy needs classification")
+
+
+def load_config(path: str | Path) -> Config:
+    try:
+        text = Path(path).read_text()
+    except OSError as e:
+        raise ConfigError(f"config: cannot read {path}: {e.strerror}") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"config: not valid JSON ({e.msg} at line {e.lineno})") from None
+    cfg = parse_config(doc)
+    if "csv" in cfg.data and not Path(cfg.data["csv"]).is_absolute():
+        cfg = replace(cfg, data={**cfg.data, "csv": str(Path(path).parent / cfg.data["csv"])})
+    return cfg

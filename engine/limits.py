@@ -1,0 +1,35 @@
+"""Every limit of the engine and the playground, in one place."""
+
+MAX_HIDDEN_LAYERS = 8
+MIN_NEURONS = 1
+MAX_NEURONS = 32
+MIN_CLASSES = 2
+MAX_CLASSES = 6
+MAX_OUTPUTS = 8  # regression targets per point
+
+MAX_POINTS = 2048  # rows in a data set (train + test); also the CSV row limit
+POINT_BUCKETS = (32, 128, 512, 2048)  # padded sizes: adding a point inside a bucket recompiles nothing
+MAX_GENERATED_POINTS = 2000
+MAX_NOISE = 5.0
+MAX_ABS_COORD = 1e6
+
+MAX_EPOCHS = 10_000_000  # per CLI run
+EPOCH_CHUNKS = (1000, 100, 10, 1)  # compiled scan lengths; any epoch count is a sum of these
+
+MIN_GRID = 10
+MAX_GRID = 256
+
+MAX_LEARNING_RATE = 100.0
+MAX_CLIP_NORM = 1e6
+MAX_REG_RATE = 10.0
+MAX_DROPOUT = 0.9
+MAX_SEED = 2**31 - 1
+MAX_RACE = 6
+
+
+def bucket(n: int) -> int:
+    """The smallest padded size that holds n rows."""
+    for b in POINT_BUCKETS:
+        if n <= b:
+            return b
+    raise ValueError(f"{n} points is more than the limit of {MAX_POINTS}")

@@ -1,0 +1,34 @@
+"""Final-evaluation metrics, through scikit-learn."""
+
+import numpy as np
+from sklearn import metrics as skm
+
+
+def classification_report(labels: np.ndarray, probs: np.ndarray, classes: int) -> dict:
+    """Accuracy, per-class precision / recall / F1, the confusion matrix (rows: true class), and ROC AUC for
+    two classes."""
+    labels = np.asarray(labels, int)
+    if len(labels) == 0:
+        return {}
+    pred = probs.argmax(-1)
+    ks = list(range(classes))
+    p, r, f, support = skm.precision_recall_fscore_support(labels, pred, labels=ks, zero_division=0)
+    out = {
+        "accuracy": float(skm.accuracy_score(labels, pred)),
+        "precision": p.tolist(),
+        "recall": r.tolist(),
+        "f1": f.tolist(),
+        "support": support.tolist(),
+        "confusion": skm.confusion_matrix(labels, pred, labels=ks).tolist(),
+    }
+    if classes == 2 and len(set(labels.tolist())) == 2:
+        out["roc_auc"] = float(skm.roc_auc_score(labels, probs[:, 1]))
+    return out
+
+
+def regression_report(y: np.ndarray, pred: np.ndarray) -> dict:
+    if len(y) == 0:
+        return {}
+    out = {"mse": float(skm.mean_squared_error(y, pred)), "mae": float(skm.mean_absolute_error(y, pred))}
+    out["r2"] = float(skm.r2_score(y, pred)) if len(y) > 1 else float("nan")
+    return out

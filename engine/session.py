@@ -1,0 +1,350 @@
+"""A training session: a config, its data and its training state, stepped by the jitted engine.
+
+This is the one stateful object; it only holds values and calls the pure functions of the other modules.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from engine import limits
+from engine.activations import output_activation
+from engine.backprop import Step, explicit_step
+from engine.config import Config, ConfigError, check_output
+from engine.data import Dataset, load_dataset
+from engine.features import FEATURES, ONE_D, apply_features
+from engine.grid import grid_eval
+from engine.losses import class_probabilities, encode_targets, n_outputs
+from engine.metrics import classification_report, regression_report
+from engine.model import Params, init_params, layer_sizes, logits
+from engine.optim import hyperparams, schedule_factor, set_hyperparams
+from engine.train import Data, Spec, TrainState, init_state, train_epochs
+
+MAX_HISTORY = 100_000  # epochs of metrics kept; beyond that every other one is dropped
+
+
+@dataclass(frozen=True)
+class Divergence:
+    epoch: int  # the epoch that went non-finite
+    layer: int | None  # first layer whose W or b went non-finite; None: the loss itself
+
+    def __str__(self) -> str:
+        where = "the loss" if self.layer is None else f"layer {self.layer} (W{self.layer}, b{self.layer})"
+        return f"training diverged at epoch {self.epoch}: {where} went non-finite (NaN or Inf)"
+
+
+def default_features(dim: int) -> tuple[str, ...]:
+    return ("x1", "x2") if dim == 2 else ("x1",)
+
+
+def make_spec(cfg: Config, ds: Dataset) -> Spec:
+    feats = cfg.features or default_features(ds.dim)
+    if ds.dim == 1:
+        for f in feats:
+            if f not in ONE_D:
+                raise ConfigError(f"features: {f} needs 2-D input; 1-D data has {', '.join(ONE_D)}")
+    classes = ds.classes if ds.problem == "classification" else 0
+    check_output(cfg, classes)
+    loss, out_act = cfg.resolved_loss(max(classes, 2)), cfg.resolved_output(max(classes, 2))
+    n_out = n_outputs(ds.problem, loss, out_act, classes, ds.n_targets)
+    return Spec(
+        problem=ds.problem,
+        features=tuple(feats),
+        sizes=tuple(layer_sizes(len(feats), cfg.hidden, n_out)),
+        activation=cfg.activation,
+        out_act=out_act,
+        loss=loss,
+        optimizer=cfg.optimizer.name,
+        hyper_names=tuple(k for k, _ in cfg.optimizer.hyper),
+        clip=cfg.clip_norm is not None,
+        batch_size=cfg.batch_size,
+        regularization=cfg.regularization[0] if cfg.regularization[1] > 0 else "none",
+        dropout=cfg.dropout > 0 and len(cfg.hidden) > 0,
+        schedule=cfg.schedule,
+    )
+
+
+def explicit_params(doc: dict, sizes: tuple[int, ...]) -> Params:
+    """Validate {"W0": [[…]], "b0": […], …} against the layer sizes."""
+    params = []
+    for i, (m, n) in enumerate(itertools.pairwise(sizes)):
+        for name, shape in ((f"W{i}", (m, n)), (f"b{i}", (n,))):
+            if name not in doc:
+                raise ConfigError(f"params.{name}: missing (the network has {len(sizes) - 1} layers)")
+            try:
+                a = np.asarray(doc[name], dtype=np.float32)
+            except (ValueError, TypeError):
+                raise ConfigError(f"params.{name}: must be numbers") from None
+            if a.shape != shape:
+                raise ConfigError(f"params.{name}: expected shape {shape}, got {a.shape}")
+            if not np.isfinite(a).all():
+                raise ConfigError(f"params.{name}: must be finite")
+        params.append((jnp.asarray(doc[f"W{i}"], jnp.float32), jnp.asarray(doc[f"b{i}"], jnp.float32)))
+    extra = set(doc) - {f"{p}{i}" for i in range(len(sizes) - 1) for p in "Wb"}
+    if extra:
+        raise ConfigError(f"params.{sorted(extra)[0]}: no such layer")
+    return params
+
+
+def initial_params(cfg: Config, spec: Spec) -> Params:
+    if cfg.params is not None:
+        return explicit_params(cfg.params, spec.sizes)
+    return init_params(jax.random.key(cfg.seed), list(spec.sizes), cfg.init)
+
+
+def make_hyper(cfg: Config) -> dict:
+    h = hyperparams(cfg.optimizer, cfg.clip_norm)
+    h["reg_rate"] = jnp.float32(cfg.regularization[1])
+    h["dropout"] = jnp.float32(cfg.dropout)
+    return h
+
+
+def to_data(ds: Dataset, spec: Spec, test: bool) -> Data:
+    """One part of the data set, padded to its size bucket."""
+    x, y = ds.part(test)
+    n = len(x)
+    rows = limits.bucket(max(n, 1))
+    xp = np.zeros((rows, ds.dim), np.float32)
+    xp[:n] = x
+    if spec.problem == "classification":
+        labels = np.zeros(rows, np.int32)
+        labels[:n] = y
+        targets = encode_targets(labels, spec.sizes[-1], spec.out_act)
+    else:
+        labels = np.zeros(rows, np.int32)
+        targets = np.zeros((rows, y.shape[1]), np.float32)
+        targets[:n] = y
+    return Data(jnp.asarray(xp), jnp.asarray(targets, jnp.float32), jnp.asarray(labels), jnp.int32(n))
+
+
+def params_to_numpy(params: Params) -> dict[str, np.ndarray]:
+    out = {}
+    for i, (W, b) in enumerate(params):
+        out[f"W{i}"], out[f"b{i}"] = np.asarray(W), np.asarray(b)
+    return out
+
+
+class History:
+    """Per-epoch metrics, kept at a bounded size: past MAX_HISTORY epochs, every other record is dropped."""
+
+    def __init__(self, cap: int = MAX_HISTORY):
+        self.cap, self.stride = cap, 1
+        self.data: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.data.get("epoch", ()))
+
+    def extend(self, m: dict[str, np.ndarray]) -> None:
+        keep = m["epoch"] % self.stride == 0
+        for k, v in m.items():
+            v = v[keep]
+            self.data[k] = np.concatenate([self.data[k], v]) if k in self.data else v
+        while len(self) > self.cap:
+            self.stride *= 2
+            keep = self.data["epoch"] % self.stride == 0
+            self.data = {k: v[keep] for k, v in self.data.items()}
+
+    def records(self) -> list[dict]:
+        keys = list(self.data)
+        return [{k: _jsonable(self.data[k][i]) for k in keys} for i in range(len(self))]
+
+
+def _jsonable(v):
+    v = np.asarray(v)
+    if v.ndim:
+        return [_jsonable(x) for x in v]
+    if v.dtype == bool:
+        return bool(v)
+    if np.issubdtype(v.dtype, np.integer):
+        return int(v)
+    f = float(v)
+    return f if np.isfinite(f) else None
+
+
+class Session:
+    """Holds a config, its data set and training state; `train(n)` advances n epochs."""
+
+    def __init__(self, cfg: Config, dataset: Dataset | None = None):
+        self.cfg = cfg
+        self.dataset = dataset if dataset is not None else load_dataset(cfg)
+        self.spec = make_spec(cfg, self.dataset)
+        self.hyper = make_hyper(cfg)
+        self.reset()
+
+    # ---- state ----------------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.state: TrainState = init_state(self.spec, initial_params(self.cfg, self.spec), self.hyper, self.cfg.seed)
+        self.initial_state = self.state
+        self.history = History()
+        self.divergence: Divergence | None = None
+        self._load_arrays()
+
+    def _load_arrays(self) -> None:
+        self._train = to_data(self.dataset, self.spec, test=False)
+        self._test = to_data(self.dataset, self.spec, test=True)
+
+    @property
+    def epoch(self) -> int:
+        return int(self.state.epoch)
+
+    @property
+    def params(self) -> Params:
+        return self.state.params
+
+    def set_params(self, params: Params) -> None:
+        """Replace the weights (e.g. after an inspected step), keeping the optimiser state."""
+        self.state = self.state._replace(params=[(jnp.asarray(W), jnp.asarray(b)) for W, b in params])
+
+    def set_hyper(self, cfg: Config) -> bool:
+        """Take a config that differs only in traced numbers (learning rate, momentum, rates…): training goes
+        on. Returns False (and changes nothing) when the change needs a new session."""
+        try:
+            spec = make_spec(cfg, self.dataset)
+        except ConfigError:
+            return False
+        if spec != self.spec or cfg.init != self.cfg.init or cfg.seed != self.cfg.seed or cfg.hidden != self.cfg.hidden:
+            return False
+        self.cfg, self.hyper = cfg, make_hyper(cfg)
+        return True
+
+    def set_learning_rate(self, lr: float) -> None:
+        ok = self.set_hyper(self.cfg.with_learning_rate(lr))
+        assert ok
+
+    def set_dataset(self, ds: Dataset) -> None:
+        """New points (drawn, erased, uploaded): training goes on with them from the next epoch."""
+        if ds.problem != self.dataset.problem or ds.dim != self.dataset.dim or ds.n_targets != self.dataset.n_targets:
+            raise ValueError("the new data set has another shape of problem; start a new session")
+        if ds.problem == "classification" and ds.classes != self.dataset.classes:
+            raise ValueError("the new data set has another number of classes; start a new session")
+        self.dataset = ds
+        self._load_arrays()
+
+    # ---- stepping -------------------------------------------------------------------------------
+    def train(self, n_epochs: int) -> dict[str, np.ndarray]:
+        """Advance n epochs (split into compiled chunk sizes); returns the new epochs' metrics. Stops at
+        the last finite state if training diverges (see `divergence`)."""
+        if self.divergence is not None or n_epochs <= 0:
+            return {}
+        chunks = []
+        left = int(n_epochs)
+        for size in limits.EPOCH_CHUNKS:
+            while left >= size:
+                start = self.epoch
+                self.state, m = train_epochs(self.spec, size, self.state, self._train, self._test, self.hyper)
+                m = jax.tree.map(np.asarray, m)
+                m["epoch"] = start + 1 + np.arange(size)
+                chunks.append(m)
+                left -= size
+                if not m["finite"].all():
+                    i = int(np.argmin(m["finite"]))
+                    bad = int(m["bad_layer"][i])
+                    self.divergence = Divergence(start + i + 1, None if bad >= self.spec.n_layers else bad)
+                    chunks[-1] = {k: v[:i] for k, v in m.items()}
+                    left = 0
+                    break
+        out = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]} if chunks else {}
+        if out and len(out["epoch"]):
+            self.history.extend({k: v for k, v in out.items() if k not in ("finite", "bad_layer")})
+        return out
+
+    # ---- looking at it --------------------------------------------------------------------------
+    def features(self, x: np.ndarray) -> jnp.ndarray:
+        return apply_features(self.spec.features, jnp.asarray(x, jnp.float32))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Outputs for raw inputs: (n, k) class probabilities, or (n, m) regression values."""
+        a = output_activation(self.spec.out_act, logits(self.params, self.features(x), self.spec.activation))
+        return np.asarray(class_probabilities(a, self.spec.out_act) if self.spec.problem == "classification" else a)
+
+    def grid(self, g: int = 100, bounds: tuple[float, float, float, float] | None = None) -> dict:
+        b = jnp.asarray(bounds or self.dataset.bounds(), jnp.float32)
+        out = grid_eval(self.spec, self.params, b, g, self.dataset.dim)
+        return {"output": np.asarray(out["output"]), "hidden": [np.asarray(h) for h in out["hidden"]]}
+
+    def rows(self, which: str | int = "train") -> tuple[np.ndarray, np.ndarray]:
+        """Raw inputs and encoded targets of the training rows ("train"), or of one point by index."""
+        if which == "train":
+            x, y = self.dataset.part(False)
+        else:
+            i = int(which)
+            x, y = self.dataset.x[i : i + 1], self.dataset.y[i : i + 1]
+        if self.spec.problem == "classification":
+            return x, np.asarray(encode_targets(y, self.spec.sizes[-1], self.spec.out_act))
+        return x, y
+
+    def current_optimizer_state(self):
+        """The optimiser state with this epoch's (scheduled) hyper-parameters set, as a training step sees it."""
+        lr = self.hyper["learning_rate"] * schedule_factor(self.spec.schedule)(self.state.epoch)
+        hyper = {k: v for k, v in self.hyper.items() if k not in ("reg_rate", "dropout")}
+        return set_hyperparams(self.state.opt_state, {**hyper, "learning_rate": lr})
+
+    def backprop_step(self, which: str | int = "train") -> tuple[Step, object]:
+        """One explicit backprop step on the training rows or one point, with the session's optimiser."""
+        x, y = self.rows(which)
+        return explicit_step(
+            self.spec,
+            self.params,
+            self.features(x),
+            y,
+            self.spec.optimizer_tx(),
+            self.current_optimizer_state(),
+            float(self.hyper["reg_rate"]),
+        )
+
+    def apply_step(self, step: Step, opt_state) -> None:
+        """Make an inspected step real: its new weights and optimiser state become the session's."""
+        self.set_params(step.new_params)
+        self.state = self.state._replace(opt_state=opt_state)
+
+    def report(self, test: bool = True) -> dict:
+        x, y = self.dataset.part(test)
+        if len(x) == 0:
+            return {}
+        p = self.predict(x)
+        if self.spec.problem == "classification":
+            return classification_report(y, p, self.dataset.classes)
+        return regression_report(y, p)
+
+    def export(self) -> dict:
+        """The full state as the engine's config document: config, the points, and the current weights."""
+        d = self.cfg.to_dict()
+        ds = self.dataset
+        d["data"] = {
+            "x": ds.x.tolist(),
+            "y": ds.y.tolist() if ds.problem == "regression" else ds.y.astype(int).tolist(),
+        }
+        if ds.problem == "classification":
+            d["data"]["classes"] = ds.classes
+        d["test_fraction"] = round(float(ds.test.mean()), 4) if ds.n else 0.0
+        d["features"] = list(self.spec.features)
+        d["params"] = {k: v.tolist() for k, v in params_to_numpy(self.params).items()}
+        return d
+
+
+def save_params(path: Path, params: Params) -> None:
+    np.savez(path, **params_to_numpy(params))
+
+
+def write_metrics(path: Path, history: History, problem: str) -> None:
+    """metrics.json: one record per epoch; scores are named accuracy (classification) or r2 (regression)."""
+    name = "accuracy" if problem == "classification" else "r2"
+    recs = history.records()
+    for r in recs:
+        for part in ("train", "test"):
+            r[f"{part}_{name}"] = r.pop(f"{part}_score")
+    path.write_text(json.dumps(recs))
+
+
+def session_from(cfg: Config) -> Session:
+    return Session(cfg)
+
+
+__all__ = ["FEATURES", "Divergence", "Session", "make_spec", "replace"]
