@@ -36,7 +36,9 @@ class Divergence:
     layer: int | None  # first layer whose W or b went non-finite; None: the loss itself
 
     def __str__(self) -> str:
-        where = "the loss" if self.layer is None else f"layer {self.layer} (W{self.layer}, b{self.layer})"
+        where = (
+            "the loss" if self.layer is None else f"layer {self.layer} (W{self.layer}, b{self.layer} or its output z)"
+        )
         return f"training diverged at epoch {self.epoch}: {where} went non-finite (NaN or Inf)"
 
 

@@ -16,11 +16,10 @@ import jax.numpy as jnp
 import optax
 from jax import Array, lax
 
-from engine.activations import output_activation
 from engine.config import Optimizer, Schedule
 from engine.features import apply_features
 from engine.losses import class_probabilities, data_loss
-from engine.model import Params, logits
+from engine.model import Params, forward_trace, logits
 from engine.optim import make_optimizer, schedule_factor, set_hyperparams
 
 
@@ -97,9 +96,9 @@ def _layer_norms(tree: Params) -> tuple[Array, Array]:
 def evaluate(spec: Spec, params: Params, feats: Array, data: Data) -> dict[str, Array]:
     """Data loss and accuracy (classification) or R² (regression) over the n real rows."""
     w = (jnp.arange(feats.shape[0]) < data.n).astype(jnp.float32)
-    z = logits(params, feats, spec.activation)
+    zs, acts = forward_trace(params, feats, spec.activation, spec.out_act)
+    z, a = zs[-1], acts[-1]
     loss = data_loss(spec.loss, z, data.y, spec.out_act, w)
-    a = output_activation(spec.out_act, z)
     some = data.n > 0
     nan = jnp.float32(jnp.nan)
     if spec.problem == "classification":
@@ -110,7 +109,11 @@ def evaluate(spec: Spec, params: Params, feats: Array, data: Data) -> dict[str, 
         ss_res = (((a - data.y) ** 2) * w[:, None]).sum()
         ss_tot = (((data.y - mean) ** 2) * w[:, None]).sum()
         score = jnp.where(ss_tot > 1e-12, 1.0 - ss_res / jnp.maximum(ss_tot, 1e-12), jnp.nan)
-    return {"loss": jnp.where(some, loss, nan), "score": jnp.where(some, score, nan)}
+    return {
+        "loss": jnp.where(some, loss, nan),
+        "score": jnp.where(some, score, nan),
+        "z_finite": jnp.stack([jnp.isfinite(z).all() for z in zs]),
+    }
 
 
 def _batches(spec: Spec, key: Array, n: Array, rows: int) -> tuple[Array, Array, Array]:
@@ -198,7 +201,10 @@ def train_epochs(
             reg = regularization_loss(spec.regularization, new.params, hyper["reg_rate"])
             layer_ok = _all_finite(new.params)
             ok = layer_ok.all() & jnp.isfinite(tr["loss"]) & jnp.isfinite(reg)
-            bad = jnp.where(layer_ok.all(), L, jnp.argmin(layer_ok))  # L: the loss, not a layer
+            # the first layer whose weights, else whose outputs z, went non-finite; L: only the loss did
+            bad = jnp.where(
+                layer_ok.all(), jnp.where(tr["z_finite"].all(), L, jnp.argmin(tr["z_finite"])), jnp.argmin(layer_ok)
+            )
             wn, _ = _layer_norms(new.params)
             m = {
                 **m,

@@ -1,0 +1,181 @@
+"""Training behaviour: accuracy reached, determinism, no recompiles, divergence, optimisers, schedules."""
+
+import jax
+import numpy as np
+import pytest
+
+from engine import reference
+from engine.config import parse_config
+from engine.data import generate
+from engine.optim import schedule_factor
+from engine.session import Session
+from engine.train import train_epochs
+
+XOR = {"data": {"generator": "xor", "n": 400, "noise": 0.05, "seed": 3}, "hidden": [8, 8], "batch_size": 10}
+
+
+def test_xor_reaches_high_test_accuracy():
+    s = Session(parse_config({**XOR, "optimizer": {"name": "adam", "learning_rate": 0.01}}))
+    m = s.train(200)
+    assert m["test_score"][-1] >= 0.95
+    assert m["train_loss"][-1] < m["train_loss"][0]
+    assert s.report()["accuracy"] >= 0.95
+
+
+def test_same_config_same_numbers():
+    a, b = (Session(parse_config({**XOR, "dropout": 0.1})) for _ in range(2))
+    ma, mb = a.train(30), b.train(30)
+    np.testing.assert_array_equal(ma["train_loss"], mb["train_loss"])
+    for (Wa, ba), (Wb, bb) in zip(a.params, b.params, strict=True):
+        np.testing.assert_array_equal(Wa, Wb)
+        np.testing.assert_array_equal(ba, bb)
+
+
+def test_adding_points_and_changing_learning_rate_recompile_nothing_and_keep_training():
+    s = Session(parse_config({**XOR, "data": {"generator": "xor", "n": 300, "seed": 0}}))
+    s.train(10)
+    size = train_epochs._cache_size()
+    before = [np.asarray(W) for W, _ in s.params]
+    s.set_learning_rate(0.2)
+    assert s.epoch == 10  # not reset
+    np.testing.assert_array_equal(before[0], s.params[0][0])
+    s.set_dataset(s.dataset.add(np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([1, 0])))
+    m = s.train(10)
+    assert train_epochs._cache_size() == size
+    assert s.epoch == 20 and m["epoch"][0] == 11
+    assert np.isclose(m["learning_rate"][-1], 0.2)
+
+
+def test_divergence_stops_at_last_finite_state():
+    doc = {"problem": "regression", "data": {"generator": "plane", "n": 100}, "hidden": [8], "activation": "relu"}
+    s = Session(parse_config({**doc, "optimizer": {"name": "sgd", "learning_rate": 5}}))
+    m = s.train(100)
+    assert s.divergence is not None
+    assert 1 <= s.divergence.epoch <= 100
+    assert s.epoch == s.divergence.epoch - 1 == len(m["epoch"])
+    for W, b in s.params:
+        assert np.isfinite(W).all() and np.isfinite(b).all()
+    assert "diverged at epoch" in str(s.divergence)
+    assert s.train(10) == {}  # stays stopped
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"])
+def test_every_optimizer_lowers_the_loss(name):
+    s = Session(parse_config({**XOR, "optimizer": {"name": name, "learning_rate": 0.01}, "clip_norm": 5.0}))
+    m = s.train(30)
+    assert m["train_loss"][-1] < 0.8 * m["train_loss"][0]
+
+
+def test_engine_matches_numpy_reference_full_batch():
+    cfg = parse_config(
+        {
+            **XOR,
+            "hidden": [5, 3],
+            "loss": "mse",
+            "output_activation": "sigmoid",
+            "batch_size": None,
+            "optimizer": {"name": "sgd", "learning_rate": 0.5},
+        }
+    )
+    s = Session(cfg)
+    start = [(np.asarray(W, np.float64), np.asarray(b, np.float64)) for W, b in s.params]
+    x, y = s.dataset.part(False)
+    ref = reference.train(
+        start, x.astype(np.float64), y[:, None].astype(np.float64), 0.5, None, 20, "tanh", "sigmoid", "mse"
+    )
+    s.train(20)
+    for (W, b), (rW, rb) in zip(s.params, ref, strict=True):
+        np.testing.assert_allclose(W, rW, atol=2e-4)
+        np.testing.assert_allclose(b, rb, atol=2e-4)
+
+
+def test_schedules():
+    from engine.config import Schedule
+
+    step = schedule_factor(Schedule("step", step_epochs=10, gamma=0.5))
+    assert float(step(0)) == 1.0 and float(step(10)) == 0.5 and float(step(25)) == 0.25
+    cos = schedule_factor(Schedule("cosine", decay_epochs=100))
+    assert float(cos(0)) == 1.0 and abs(float(cos(50)) - 0.5) < 1e-6 and float(cos(100)) == 0.0
+    warm = schedule_factor(Schedule("constant", warmup_epochs=4))
+    assert float(warm(0)) < float(warm(2)) < float(warm(4)) == 1.0
+    s = Session(parse_config({**XOR, "schedule": {"name": "step", "step_epochs": 5, "gamma": 0.1}}))
+    lr = s.train(12)["learning_rate"]
+    np.testing.assert_allclose(lr[[0, 5, 10]], [0.03, 0.003, 0.0003], rtol=1e-5)
+
+
+def test_l2_regularisation_is_reported_apart_and_shrinks_weights():
+    plain = Session(parse_config(XOR))
+    reg = Session(parse_config({**XOR, "regularization": {"kind": "l2", "rate": 0.05}}))
+    mp, mr = plain.train(40), reg.train(40)
+    assert (mp["reg_loss"] == 0).all() and (mr["reg_loss"] > 0).all()
+    assert mr["weight_norm"][-1].sum() < mp["weight_norm"][-1].sum()
+
+
+def test_regression_and_curve_fitting():
+    s = Session(
+        parse_config(
+            {
+                "problem": "regression",
+                "data": {"generator": "plane", "n": 200, "noise": 0.02},
+                "hidden": [],
+                "batch_size": None,
+                "optimizer": {"name": "adam", "learning_rate": 0.1},
+            }
+        )
+    )
+    assert s.train(300)["test_score"][-1] > 0.97
+    s = Session(
+        parse_config(
+            {
+                "problem": "regression",
+                "data": {"generator": "square", "n": 150, "noise": 0.02},
+                "hidden": [8],
+                "optimizer": {"name": "adam", "learning_rate": 0.03},
+                "batch_size": 10,
+            }
+        )
+    )
+    assert s.train(400)["test_score"][-1] > 0.97
+
+
+def test_multiclass_cross_entropy_and_metrics():
+    s = Session(
+        parse_config(
+            {
+                "data": {"generator": "gaussians", "n": 300, "classes": 4, "seed": 2, "noise": 0.0},
+                "hidden": [8],
+                "optimizer": {"name": "adam", "learning_rate": 0.02},
+            }
+        )
+    )
+    assert s.spec.loss == "cross_entropy" and s.spec.sizes[-1] == 4
+    s.train(60)
+    r = s.report()
+    assert r["accuracy"] > 0.9 and np.array(r["confusion"]).shape == (4, 4)
+    assert np.array(r["confusion"]).sum() == (s.dataset.test).sum()
+
+
+def test_grid_matches_predict_and_has_every_neuron():
+    s = Session(parse_config(XOR))
+    s.train(5)
+    b = (-6.0, 6.0, -5.0, 5.0)
+    g = s.grid(11, b)
+    assert g["output"].shape == (11, 11, 2) and [h.shape for h in g["hidden"]] == [(11, 11, 8), (11, 11, 8)]
+    pts = np.array([[-6.0, -5.0], [6.0, 5.0], [0.0, 0.0]])
+    p = s.predict(pts)
+    np.testing.assert_allclose(g["output"][[0, 10, 5], [0, 10, 5]], p, atol=1e-5)
+
+
+def test_device_reported():
+    from engine.device import describe
+
+    assert describe() == "CPU" if jax.devices()[0].platform == "cpu" else describe().startswith("GPU")
+
+
+def test_generators():
+    for name in ["circle", "xor", "gaussians", "spiral", "moons", "blobs"]:
+        ds = generate(name, 100, 0.1, seed=1, classes=3 if name in ("spiral", "blobs", "gaussians") else 2)
+        assert ds.x.shape == (100, 2) and set(np.unique(ds.y)) <= set(range(ds.classes))
+        assert 0 < ds.test.sum() < 100
+        np.testing.assert_array_equal(ds.x, generate(name, 100, 0.1, seed=1, classes=ds.classes).x)
+    assert generate("sine", 50).x.shape == (50, 1) and generate("plane", 50).y.shape == (50, 1)
