@@ -73,7 +73,7 @@ class Schedule:
 @dataclass(frozen=True)
 class Config:
     problem: str = "classification"
-    data: dict = field(default_factory=lambda: {"generator": "circle", "n": 500, "noise": 0.1, "seed": 0})
+    data: dict = field(default_factory=lambda: {"generator": "circle", "n": 500, "noise": 0.1, "seed": 0, "classes": 2})
     test_fraction: float = 0.5
     features: tuple[str, ...] | None = None  # None: x1, x2 (or x1 for 1-D data)
     hidden: tuple[int, ...] = (4, 2)

@@ -1,0 +1,294 @@
+"""Pure functions from engine results to Plotly figures. No Streamlit here: every figure is testable alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.theme import (
+    ACC_COLOR,
+    CLASS_COLORS,
+    DIVERGING,
+    FONT,
+    LAYER_COLORS,
+    REG_COLOR,
+    TEST_COLOR,
+    TRAIN_COLOR,
+    class_colorscale,
+)
+
+MAX_LINE_POINTS = 400
+
+
+def _layout(fig: go.Figure, title: str = "", height: int = 300, big: bool = False) -> go.Figure:
+    size = 18 if big else 13
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "font": {"size": size + 2}} if title else None,
+        height=height,
+        margin={"l": 50, "r": 16, "t": 36 if title else 10, "b": 40},
+        font={"family": FONT, "size": size},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.22, "x": 0},
+        hovermode="x unified",
+    )
+    fig.update_xaxes(showline=True, linecolor="#bbb", gridcolor="#eee", zeroline=False)
+    fig.update_yaxes(showline=True, linecolor="#bbb", gridcolor="#eee", zeroline=False)
+    return fig
+
+
+def decimate(n: int, limit: int = MAX_LINE_POINTS) -> np.ndarray:
+    """Indices of at most `limit` evenly spaced entries of n, always keeping the last."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.append(np.linspace(0, n - 1, limit).astype(int), n - 1))
+
+
+# ---- the boundary view --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """A scalar field to shade: z (G, G) on [zmin, zmax] with its colourscale."""
+
+    z: np.ndarray
+    zmin: float
+    zmax: float
+    colorscale: list
+    label: str
+
+
+def boundary_field(
+    output: np.ndarray, problem: str, classes: int, target_range: tuple[float, float] = (-1, 1)
+) -> Field:
+    """Two classes: P(class 1). k classes: class index + confidence, so one heatmap shows k colours.
+    Regression: the predicted value."""
+    if problem == "classification":
+        if classes == 2:
+            return Field(output[..., 1], 0.0, 1.0, DIVERGING, "P(class 1)")
+        cls = output.argmax(-1)
+        conf = (output.max(-1) - 1.0 / classes) / (1.0 - 1.0 / classes)
+        return Field(cls + 0.999 * np.clip(conf, 0, 1), 0.0, float(classes), class_colorscale(classes), "class")
+    lo, hi = target_range
+    return Field(output[..., 0], lo, hi, DIVERGING, "ŷ")
+
+
+def point_colors(y: np.ndarray, problem: str) -> list[str] | np.ndarray:
+    if problem == "classification":
+        return [CLASS_COLORS[int(c)] for c in y]
+    return y[:, 0]
+
+
+def boundary_figure(
+    field: Field | None,
+    bounds: tuple[float, float, float, float],
+    x: np.ndarray,
+    y: np.ndarray,
+    test: np.ndarray,
+    problem: str,
+    wrong: np.ndarray | None = None,
+    show_test: bool = True,
+    height: int = 560,
+    big: bool = False,
+) -> go.Figure:
+    """Shaded output over the plane, training points (filled) and test points (hollow), mistakes ringed red.
+    Trace order is fixed (0 heatmap, 1 train, 2 test, 3 mistakes) so the live view can restyle in place."""
+    fig = go.Figure()
+    g = field.z.shape[0] if field is not None else 2
+    fig.add_trace(
+        go.Heatmap(
+            z=field.z if field is not None else np.full((2, 2), 0.5),
+            x=np.linspace(bounds[0], bounds[1], g),
+            y=np.linspace(bounds[2], bounds[3], g),
+            zmin=field.zmin if field else 0,
+            zmax=field.zmax if field else 1,
+            colorscale=field.colorscale if field else DIVERGING,
+            showscale=problem == "regression",
+            hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>"
+            + (field.label if field else "")
+            + " %{z:.3f}<extra></extra>",
+            opacity=0.85,
+            name="output",
+        )
+    )
+    cmin, cmax = (field.zmin, field.zmax) if field is not None else (-1, 1)
+    for part, symbol, visible in ((False, "circle", True), (True, "circle-open", show_test)):
+        m = test == part
+        colors = point_colors(y[m], problem) if m.any() else []
+        marker = {"size": 9 if big else 7, "symbol": symbol, "line": {"width": 1 if not part else 2, "color": "white"}}
+        if problem == "classification":
+            marker["color"] = colors
+            if part:
+                marker["line"] = {"width": 2, "color": colors}
+        else:
+            marker |= {"color": colors, "colorscale": DIVERGING, "cmin": cmin, "cmax": cmax}
+            marker["line"] = {"width": 1, "color": "#333"}
+        fig.add_trace(
+            go.Scatter(
+                x=x[m, 0],
+                y=x[m, 1],
+                mode="markers",
+                marker=marker,
+                name="test" if part else "train",
+                visible=visible,
+                hovertemplate="(%{x:.2f}, %{y:.2f})<extra>" + ("test" if part else "train") + "</extra>",
+            )
+        )
+    w = wrong if wrong is not None else np.zeros(len(x), bool)
+    if not show_test:
+        w = w & ~test
+    fig.add_trace(
+        go.Scatter(
+            x=x[w, 0],
+            y=x[w, 1],
+            mode="markers",
+            name="misclassified",
+            marker={"size": 14 if big else 12, "symbol": "circle-open", "line": {"width": 2, "color": "#d62728"}},
+            hoverinfo="skip",
+        )
+    )
+    _layout(fig, height=height, big=big)
+    fig.update_layout(
+        hovermode="closest", showlegend=False, margin={"l": 36, "r": 10, "t": 10, "b": 30}, dragmode=False
+    )
+    fig.update_xaxes(range=bounds[:2], title=None, constrain="domain", showgrid=False)
+    fig.update_yaxes(range=bounds[2:], title=None, scaleanchor="x", scaleratio=1, showgrid=False)
+    return fig
+
+
+def curve_figure(
+    xs: np.ndarray,
+    fit: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    test: np.ndarray,
+    bounds,
+    show_test=True,
+    height: int = 560,
+    big: bool = False,
+) -> go.Figure:
+    """1-D curve fitting: the points and the network's fitted curve ŷ(x)."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=xs, y=fit[:, 0], mode="lines", name="network ŷ(x)", line={"color": "#333", "width": 3}))
+    for part, symbol, visible in ((False, "circle", True), (True, "circle-open", show_test)):
+        m = test == part
+        fig.add_trace(
+            go.Scatter(
+                x=x[m, 0],
+                y=y[m, 0],
+                mode="markers",
+                name="test" if part else "train",
+                visible=visible,
+                marker={"size": 9 if big else 7, "symbol": symbol, "color": TEST_COLOR if part else TRAIN_COLOR},
+            )
+        )
+    _layout(fig, height=height, big=big)
+    fig.update_layout(hovermode="closest", dragmode=False, legend={"y": 1.02, "orientation": "h"})
+    fig.update_xaxes(range=bounds[:2], title="x")
+    fig.update_yaxes(range=bounds[2:], title="y")
+    return fig
+
+
+# ---- curves over epochs -------------------------------------------------------------------------
+
+
+def loss_figure(h: dict[str, np.ndarray], problem: str, log_y: bool = True, height: int = 300, big=False) -> go.Figure:
+    """Train and test data loss, regularisation loss, and accuracy (or R²) on a second axis."""
+    fig = go.Figure()
+    n = len(h.get("epoch", ()))
+    i = decimate(n)
+    ep = h["epoch"][i] if n else []
+    for key, name, color, dash in (
+        ("train_loss", "train loss", TRAIN_COLOR, None),
+        ("test_loss", "test loss", TEST_COLOR, None),
+        ("reg_loss", "regularisation", REG_COLOR, "dot"),
+    ):
+        vals = h[key][i] if n else []
+        if key == "reg_loss" and n and not np.any(vals):
+            continue
+        fig.add_trace(go.Scatter(x=ep, y=vals, name=name, line={"color": color, "dash": dash, "width": 2.5}))
+    score = "accuracy" if problem == "classification" else "R²"
+    fig.add_trace(
+        go.Scatter(
+            x=ep,
+            y=h["test_score"][i] if n else [],
+            name=f"test {score}",
+            yaxis="y2",
+            line={"color": ACC_COLOR, "width": 1.5, "dash": "dash"},
+        )
+    )
+    _layout(fig, "Loss", height, big)
+    fig.update_layout(
+        yaxis={"type": "log" if log_y else "linear", "title": None, "exponentformat": "power"},
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.02], "showgrid": False, "title": None},
+        xaxis={"title": "epoch"},
+    )
+    return fig
+
+
+def layer_names(sizes: tuple[int, ...]) -> list[str]:
+    L = len(sizes) - 1
+    return [f"W{l} ({'in' if l == 0 else f'h{l}'}→{'out' if l == L - 1 else f'h{l + 1}'})" for l in range(L)]
+
+
+def gradient_figure(h: dict[str, np.ndarray], sizes: tuple[int, ...], height: int = 300, big=False) -> go.Figure:
+    """‖∂L/∂Wˡ‖ per layer over epochs, log scale: vanishing or exploding gradients show as spread lines."""
+    fig = go.Figure()
+    n = len(h.get("epoch", ()))
+    i = decimate(n)
+    names = layer_names(sizes)
+    for l, name in enumerate(names):
+        fig.add_trace(
+            go.Scatter(
+                x=h["epoch"][i] if n else [],
+                y=h["grad_norm"][i, l] if n else [],
+                name=name,
+                line={"color": LAYER_COLORS[l % len(LAYER_COLORS)], "width": 2},
+            )
+        )
+    _layout(fig, "Gradient norm ‖∂L/∂W‖ per layer", height, big)
+    fig.update_layout(yaxis={"type": "log", "exponentformat": "power"}, xaxis={"title": "epoch"})
+    return fig
+
+
+def update_ratio_figure(ratio: np.ndarray | None, sizes: tuple[int, ...], height: int = 260, big=False) -> go.Figure:
+    """The latest ‖ΔW‖/‖W‖ per layer; about 1e-3 is the usual healthy size."""
+    names = layer_names(sizes)
+    vals = ratio if ratio is not None else np.full(len(names), np.nan)
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=vals,
+            marker_color=[LAYER_COLORS[l % len(LAYER_COLORS)] for l in range(len(names))],
+            hovertemplate="%{x}: %{y:.2e}<extra></extra>",
+        )
+    )
+    fig.add_hline(y=1e-3, line_dash="dot", line_color="#999", annotation_text="1e-3", annotation_position="top left")
+    _layout(fig, "Update / weight ratio ‖ΔW‖/‖W‖ (latest epoch)", height, big)
+    fig.update_layout(yaxis={"type": "log", "exponentformat": "power"}, hovermode="closest")
+    return fig
+
+
+def confusion_figure(conf: list[list[int]], height: int = 300, big=False) -> go.Figure:
+    c = np.asarray(conf)
+    k = len(c)
+    labels = [f"class {i}" for i in range(k)]
+    fig = go.Figure(
+        go.Heatmap(
+            z=c,
+            x=labels,
+            y=labels,
+            colorscale="Blues",
+            showscale=False,
+            text=c,
+            texttemplate="%{text}",
+            hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+        )
+    )
+    _layout(fig, "Confusion matrix (test)", height, big)
+    fig.update_layout(hovermode="closest")
+    fig.update_xaxes(title="predicted", side="bottom")
+    fig.update_yaxes(title="true", autorange="reversed")
+    return fig

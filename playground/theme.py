@@ -1,0 +1,25 @@
+"""Colours and type sizes shared by every view."""
+
+CLASS_COLORS = ("#f28e2b", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b")  # class 0, 1, …
+TRAIN_COLOR, TEST_COLOR, REG_COLOR, ACC_COLOR = "#1f77b4", "#f28e2b", "#7f7f7f", "#2ca02c"
+LAYER_COLORS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac")
+DIVERGING = [[0.0, "#f28e2b"], [0.5, "#f7f7f7"], [1.0, "#1f77b4"]]  # orange ← 0 · 1 → blue
+FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+
+
+def blend(hex_color: str, t: float) -> str:
+    """hex colour mixed with white: t = 0 white, 1 the colour."""
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    mix = lambda c: round(255 + (c - 255) * t)  # noqa: E731
+    return f"#{mix(r):02x}{mix(g):02x}{mix(b):02x}"
+
+
+def class_colorscale(k: int) -> list:
+    """A colourscale for z = class + confidence on [0, k]: each class's band runs from pale to its colour."""
+    if k == 2:
+        return DIVERGING
+    scale = []
+    for c in range(k):
+        lo, hi = c / k, (c + 1) / k
+        scale += [[lo, blend(CLASS_COLORS[c], 0.15)], [hi - 1e-6 if c < k - 1 else hi, blend(CLASS_COLORS[c], 0.75)]]
+    return scale
