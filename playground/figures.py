@@ -25,13 +25,13 @@ MAX_LINE_POINTS = 400
 def _layout(fig: go.Figure, title: str = "", height: int = 300, big: bool = False) -> go.Figure:
     size = 18 if big else 13
     fig.update_layout(
-        title={"text": title, "x": 0.01, "font": {"size": size + 2}} if title else None,
+        title={"text": title, "x": 0.01, "y": 0.98, "yanchor": "top", "font": {"size": size + 1}} if title else None,
         height=height,
-        margin={"l": 50, "r": 16, "t": 36 if title else 10, "b": 40},
+        margin={"l": 56, "r": 40, "t": 58 if title else 10, "b": 40},
         font={"family": FONT, "size": size},
         paper_bgcolor="white",
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.22, "x": 0},
+        legend={"orientation": "h", "y": 1.0, "x": 0, "yanchor": "bottom", "font": {"size": size - 1}},
         hovermode="x unified",
     )
     fig.update_xaxes(showline=True, linecolor="#bbb", gridcolor="#eee", zeroline=False)
@@ -145,7 +145,13 @@ def boundary_figure(
             y=x[w, 1],
             mode="markers",
             name="misclassified",
-            marker={"size": 14 if big else 12, "symbol": "circle-open", "line": {"width": 2, "color": "#d62728"}},
+            marker={
+                "size": 13 if big else 11,
+                "symbol": "circle-open",
+                "color": "#d62728",
+                "line": {"width": 1.5, "color": "#d62728"},
+            },
+            opacity=0.8,
             hoverinfo="skip",
         )
     )
@@ -195,7 +201,8 @@ def curve_figure(
 
 
 def loss_figure(h: dict[str, np.ndarray], problem: str, log_y: bool = True, height: int = 300, big=False) -> go.Figure:
-    """Train and test data loss, regularisation loss, and accuracy (or R²) on a second axis."""
+    """Train and test data loss, regularisation loss, and accuracy (or R²) on a second axis.
+    Trace order is fixed (train, test, regularisation, score) so the live view can restyle in place."""
     fig = go.Figure()
     n = len(h.get("epoch", ()))
     i = decimate(n)
@@ -205,9 +212,7 @@ def loss_figure(h: dict[str, np.ndarray], problem: str, log_y: bool = True, heig
         ("test_loss", "test loss", TEST_COLOR, None),
         ("reg_loss", "regularisation", REG_COLOR, "dot"),
     ):
-        vals = h[key][i] if n else []
-        if key == "reg_loss" and n and not np.any(vals):
-            continue
+        vals = h[key][i] if n and (key != "reg_loss" or np.any(h[key])) else []
         fig.add_trace(go.Scatter(x=ep, y=vals, name=name, line={"color": color, "dash": dash, "width": 2.5}))
     score = "accuracy" if problem == "classification" else "R²"
     fig.add_trace(

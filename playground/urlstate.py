@@ -132,7 +132,9 @@ def query_to_config(query: dict[str, str], base: Config | None = None) -> tuple[
             msg = str(e)
             path = msg.split(":", 1)[0].replace("[", ".").split(".")
             top = path[0]
-            qkey = next((k for k, p in given.items() if p[0] == top and (len(p) < 2 or len(path) < 2 or p[1] == path[1])), top)
+            qkey = next(
+                (k for k, p in given.items() if p[0] == top and (len(p) < 2 or len(path) < 2 or p[1] == path[1])), top
+            )
             notices.append(f"{qkey}: {msg.split(': ', 1)[-1]}; using the default")
             if len(path) > 1 and isinstance(doc.get(top), dict) and path[1] in doc[top] and not path[1].isdigit():
                 dflt = _get(defaults, (top, path[1]))

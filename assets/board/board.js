@@ -1,0 +1,228 @@
+// Backprop Playground's live board: a Streamlit Components v2 module.
+//
+// The decision-boundary view is also the drawing surface; beside it the loss and gradient charts.
+// Plotly is loaded once from Streamlit's static serving (never a CDN). The figures are built in Python
+// (playground/figures.py); this module creates them once and then only restyles their data.
+// Frames arrive two ways: in `data.frame` when the script reruns, and, while training plays, from a hidden
+// `.bp-frame` element that the play loop streams with st.html (public API, no widget per frame). Only the
+// newest frame is ever drawn. Drawing is local first: a point shows at once, then goes to Python.
+const W = window;
+const PLOTLY_SRC = new URL("app/static/plotly.min.js", document.baseURI).href;
+const M = (W.__bpMetrics ||= { frames: 0, applyMs: [], clickLat: [], strokes: 0, seqs: [] });
+const boards = (W.__bpBoards ||= {});
+
+function loadPlotly() {
+  if (W.Plotly) return Promise.resolve(W.Plotly);
+  return (W.__bpPlotly ||= new Promise((res, rej) => {
+    const s = document.createElement("script");
+    s.src = PLOTLY_SRC;
+    s.onload = () => res(W.Plotly);
+    s.onerror = () => rej(new Error("could not load " + PLOTLY_SRC));
+    document.head.appendChild(s);
+  }));
+}
+
+// The play loop's frames: one observer for the page, frames routed to their board by id.
+if (!W.__bpObserver) {
+  W.__bpObserver = new MutationObserver(() => {
+    for (const el of document.querySelectorAll(".bp-frame")) {
+      if (el.__seen) continue;
+      el.__seen = true;
+      const st = boards[el.dataset.board];
+      if (!st) continue;
+      const f = JSON.parse(el.textContent);
+      if (!st.latest || f.seq > st.latest.seq) { st.latest = f; pump(st); }
+    }
+  });
+  W.__bpObserver.observe(document.body, { subtree: true, childList: true, characterData: true });
+}
+
+function decodeGrid(b64, g) {
+  const bin = atob(b64), z = new Array(g);
+  for (let i = 0; i < g; i++) {
+    const row = new Array(g);
+    for (let j = 0; j < g; j++) row[j] = bin.charCodeAt(i * g + j);
+    z[i] = row;
+  }
+  return z;
+}
+
+function near(xa, ya, px, py, r2) {
+  const dx = xa - px, dy = ya - py;
+  return dx * dx + dy * dy <= r2;
+}
+
+// Points to draw: the server's minus those erased locally, plus those drawn locally.
+function pointTraces(st) {
+  const f = st.shown, ctx = st.ctx, P = f.pts;
+  const erase = st.erases.flatMap((e) => e.path), r2 = (st.radius || 0) ** 2;
+  const parts = [{ x: [], y: [], c: [] }, { x: [], y: [], c: [] }, { x: [], y: [], c: [] }];
+  for (let i = 0; i < P.x.length; i++) {
+    if (erase.length && erase.some((q) => near(P.x[i], P.y[i], q[0], q[1], r2))) continue;
+    const part = parts[P.t[i] ? 1 : 0];
+    const c = ctx.classes ? ctx.colors[P.c[i]] : P.c[i];
+    part.x.push(P.x[i]); part.y.push(P.y[i]); part.c.push(c);
+    if (P.w[i] && (ctx.show_test || !P.t[i])) { parts[2].x.push(P.x[i]); parts[2].y.push(P.y[i]); }
+  }
+  return { train: parts[0], test: parts[1], wrong: parts[2] };
+}
+
+// Drawn-but-unconfirmed points go on a canvas over the plot: a few microseconds, even while Plotly is busy.
+function drawInk(st) {
+  const c = st.ink, fl = st.board._fullLayout;
+  const dpr = W.devicePixelRatio || 1, w = c.clientWidth, h = c.clientHeight;
+  if (c.width !== Math.round(w * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+  const g = c.getContext("2d");
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, w, h);
+  if (!fl) return;
+  const ox = fl._size.l, oy = fl._size.t;
+  for (const s of st.pending) for (const p of s.pts) {
+    g.beginPath();
+    g.arc(ox + fl.xaxis.d2p(p[0]), oy + fl.yaxis.d2p(p[1]), 5, 0, 2 * Math.PI);
+    g.fillStyle = st.ctx.classes ? st.ctx.colors[s.label] : "#555";
+    g.fill(); g.lineWidth = 1.5; g.strokeStyle = "#222"; g.stroke();
+  }
+  if (st.stroke && st.stroke.tool === "erase") {
+    const q = st.stroke.path[st.stroke.path.length - 1];
+    g.beginPath();
+    g.arc(ox + fl.xaxis.d2p(q[0]), oy + fl.yaxis.d2p(q[1]), 14, 0, 2 * Math.PI);
+    g.strokeStyle = "#d62728"; g.lineWidth = 2; g.stroke();
+  }
+}
+
+// Restyle the point traces; train/test only when the points (or what is erased, or the view) changed.
+function drawPoints(st, force = true) {
+  drawInk(st);
+  if (!st.shown) return Promise.resolve();
+  const t = pointTraces(st);
+  const sig = st.shown.pv + ":" + st.erases.map((e) => e.id + e.path.length).join() + st.ctx.show_test;
+  if (!force && sig === st.pointsSig) return W.Plotly.restyle(st.board, { x: [t.wrong.x], y: [t.wrong.y] }, [3]);
+  st.pointsSig = sig;
+  const upd = { x: [t.train.x, t.test.x, t.wrong.x], y: [t.train.y, t.test.y, t.wrong.y] };
+  if (!st.ctx.one_d) upd["marker.color"] = [t.train.c, t.test.c, "#d62728"];
+  if (st.ctx.classes) upd["marker.line.color"] = ["white", t.test.c, "#d62728"];
+  return W.Plotly.restyle(st.board, upd, [1, 2, 3]);
+}
+
+async function build(st) {
+  const P = await loadPlotly();
+  const figs = st.figs;
+  const cfg = { displayModeBar: false, responsive: true };
+  await P.newPlot(st.board, figs.board.data, figs.board.layout, { ...cfg, staticPlot: true });
+  await P.newPlot(st.loss, figs.loss.data, figs.loss.layout, cfg);
+  await P.newPlot(st.grad, figs.grad.data, figs.grad.layout, cfg);
+  st.builtKey = st.figsKey;
+}
+
+async function applyFrame(st, f) {
+  const P = W.Plotly, t0 = performance.now();
+  if (f.acks) {
+    st.pending = st.pending.filter((s) => !f.acks.includes(s.id));
+    st.erases = st.erases.filter((s) => !f.acks.includes(s.id));
+  }
+  st.shown = f;
+  if (f.z) await P.restyle(st.board, { z: [decodeGrid(f.z, f.g)] }, [0]);
+  else if (f.curve) await P.restyle(st.board, { x: [f.curve.x], y: [f.curve.y] }, [0]);
+  const t1 = performance.now();
+  await drawPoints(st, false);
+  const t2 = performance.now();
+  const L = f.loss;
+  await P.restyle(st.loss, { x: [L.e, L.e, L.e, L.e], y: [L.tr, L.te, L.rg, L.sc] }, [0, 1, 2, 3]);
+  const G = f.grad;
+  await P.restyle(st.grad, { x: G.g.map(() => G.e), y: G.g }, G.g.map((_, i) => i));
+  st.board.dataset.epoch = f.label;
+  const t3 = performance.now();
+  M.frames++; M.seqs.push(f.seq); M.applyMs.push([t1 - t0, t2 - t1, t3 - t2].map(Math.round));
+  if (M.seqs.length > 500) { M.seqs.splice(0, 250); M.applyMs.splice(0, 250); }
+}
+
+function pump(st) {
+  if (st.busy || !st.latest || st.latest === st.shown) return;
+  if (st.latest.figs_key !== st.figsKey) return; // a frame of an older network
+  st.busy = true;
+  const f = st.latest;
+  const go = st.builtKey === st.figsKey ? Promise.resolve() : build(st);
+  go.then(() => applyFrame(st, f))
+    .then(() => requestAnimationFrame(() => { st.busy = false; pump(st); }))
+    .catch((e) => { console.error(e); st.busy = false; });
+}
+
+// ---- drawing ------------------------------------------------------------------------------------
+function plotXY(st, ev) {
+  const fl = st.board._fullLayout;
+  if (!fl) return null;
+  const r = st.board.getBoundingClientRect();
+  const px = ev.clientX - r.left - fl._size.l, py = ev.clientY - r.top - fl._size.t;
+  if (px < 0 || py < 0 || px > fl._size.w || py > fl._size.h) return null;
+  return { px, py, x: fl.xaxis.p2d(px), y: fl.yaxis.p2d(py), fl };
+}
+
+function startStroke(st, ev) {
+  if (ev.button !== 0) return;
+  const p = plotXY(st, ev);
+  if (!p) return;
+  ev.preventDefault();
+  const ctx = st.ctx, fl = p.fl;
+  st.radius = Math.abs(fl.xaxis.p2d(14) - fl.xaxis.p2d(0)); // eraser / spray radius: 14 px in data units
+  const s = { id: Math.random().toString(36).slice(2, 10), tool: ctx.tool, label: ctx.label, target: ctx.target,
+    pts: [], path: [[p.x, p.y]], last: [p.px, p.py], t0: ev.timeStamp };
+  st.stroke = s;
+  if (s.tool === "erase") st.erases.push(s);
+  else { s.pts.push([p.x, p.y]); st.pending.push(s); }
+  drawInk(st);
+  requestAnimationFrame(() => M.clickLat.push(performance.now() - s.t0)); // the next paint shows the point
+  if (s.tool === "erase") drawPoints(st);
+  st.board.setPointerCapture && st.board.setPointerCapture(ev.pointerId);
+}
+
+function moveStroke(st, ev) {
+  const s = st.stroke;
+  if (!s) return;
+  const p = plotXY(st, ev);
+  if (!p || Math.hypot(p.px - s.last[0], p.py - s.last[1]) < 10) return;
+  s.last = [p.px, p.py];
+  s.path.push([p.x, p.y]);
+  if (s.tool === "erase") { /* the path itself erases */ }
+  else if (!st.ctx.one_d) {
+    for (let k = 0; k < 3; k++) { // a spray: three points scattered around the cursor
+      const a = Math.random() * 2 * Math.PI, r = Math.sqrt(Math.random()) * st.radius;
+      s.pts.push([p.x + r * Math.cos(a), p.y + r * Math.sin(a)]);
+    }
+  } else s.pts.push([p.x, p.y]);
+  if (s.tool === "erase") drawPoints(st);
+  else drawInk(st);
+}
+
+function endStroke(st) {
+  const s = st.stroke;
+  if (!s) return;
+  st.stroke = null;
+  M.strokes++;
+  drawInk(st);
+  st.setTriggerValue("stroke", { id: s.id, tool: s.tool, label: s.label, target: s.target, radius: st.radius,
+    pts: s.tool === "erase" ? s.path : s.pts });
+}
+
+export default function ({ parentElement, data, setTriggerValue }) {
+  const root = parentElement.querySelector(".bp-root");
+  let st = root.__st;
+  if (!st) {
+    st = root.__st = { root, board: root.querySelector(".bp-board"), loss: root.querySelector(".bp-loss"),
+      grad: root.querySelector(".bp-grad"), ink: root.querySelector(".bp-ink"), pending: [], erases: [],
+      busy: false };
+    st.board.addEventListener("pointerdown", (e) => startStroke(st, e));
+    st.board.addEventListener("pointermove", (e) => moveStroke(st, e));
+    st.board.addEventListener("pointerup", () => endStroke(st));
+    st.board.addEventListener("pointercancel", () => endStroke(st));
+  }
+  boards[data.id] = st;
+  st.setTriggerValue = setTriggerValue;
+  st.ctx = data.ctx;
+  st.root.classList.toggle("bp-big", !!data.ctx.big);
+  st.root.querySelector(".bp-hint").textContent = data.ctx.hint || "";
+  if (data.figs_key !== st.figsKey) { st.figsKey = data.figs_key; st.figs = data.figs; st.shown = null; }
+  if (!st.latest || data.frame.seq >= st.latest.seq || st.latest.figs_key !== st.figsKey) st.latest = data.frame;
+  if (st.shown && st.latest === st.shown) drawPoints(st); // tool or show-test toggles
+  pump(st);
+}

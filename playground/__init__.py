@@ -1,0 +1,1 @@
+"""Backprop Playground's Streamlit app."""

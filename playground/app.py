@@ -1,0 +1,669 @@
+"""Backprop Playground: `streamlit run playground/app.py`.
+
+Session state → pure functions (state.py, figures.py, board.py) → the page. Play runs in this script run: each
+frame trains K epochs in one engine call and streams the board's data; any click interrupts it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import streamlit as st
+
+from engine import limits
+from engine.activations import HIDDEN
+from engine.config import MULTI_CLASS_GENERATORS, OPTIMIZERS, SCHEDULES, Config, ConfigError, parse_config
+from engine.data import DataError, load_dataset, parse_csv, to_csv
+from engine.device import describe
+from engine.features import FEATURES, ONE_D
+from engine.session import Session
+from playground import board as bd
+from playground import figures, state
+from playground.urlstate import config_to_query, query_to_config
+
+st.set_page_config(page_title="Backprop Playground", page_icon="🧠", layout="wide")
+st.html("<style>.block-container{padding-top:1.2rem;padding-bottom:1rem}</style>")
+ss = st.session_state
+st.cache_resource(bd.ensure_plotly_js)()  # plotly.js from the plotly package, served locally
+MAX_UNDO = 30
+FPS = 20.0  # frames per second the play loop aims at; the browser shows what it can of them
+PLAY_HINT = "Click to add a point, drag to spray, pick the eraser to remove. Drawing works while training runs."
+
+
+# ---- state ------------------------------------------------------------------------------------------
+def new_session(cfg: Config, dataset=None) -> None:
+    ss.session = Session(cfg, dataset)
+    ss.cfg = cfg
+    ss.playing = False
+
+
+def set_widgets(cfg: Config) -> None:
+    for k, v in state.widgets_from_config(cfg, ss.session.dataset.dim).items():
+        ss[k] = v
+
+
+def notice(msg: str) -> None:
+    ss.notices.append(msg)
+
+
+def init() -> None:
+    ss.notices, ss.undo, ss.acks, ss.seq, ss.playing = [], [], [], 0, False
+    q = {k: st.query_params.get(k) for k in st.query_params}
+    cfg, notes = query_to_config(q)
+    for n in notes:
+        notice(f"Link setting ignored — {n}")
+    preset = q.get("preset")
+    if preset:
+        match = [p for t, p in state.presets().items() if p.stem == preset]
+        if match:
+            cfg = state.load_preset(match[0])
+        else:
+            notice(f"Link setting ignored — preset: no preset named {preset[:40]!r}")
+    try:
+        new_session(cfg)
+    except ConfigError as e:
+        notice(f"Link settings ignored — {e}")
+        new_session(Config())
+    set_widgets(ss.cfg)
+
+
+if "session" not in ss:
+    init()
+
+
+def push_undo() -> None:
+    ss.undo = [*ss.undo[-MAX_UNDO + 1 :], ss.session.dataset]
+
+
+# ---- callbacks --------------------------------------------------------------------------------------
+def on_settings() -> None:
+    """Any network/data widget changed: rebuild what must be rebuilt, keep training where possible."""
+    try:
+        doc = state.config_from_widgets({k: ss[k] for k in ss if str(k).startswith("w_")}, ss.cfg)
+        cfg = parse_config(doc)
+    except ConfigError as e:
+        notice(f"Not applied — {e}")
+        set_widgets(ss.cfg)
+        return
+    old = ss.cfg
+    if cfg.problem != old.problem or cfg.data != old.data or cfg.test_fraction != old.test_fraction:
+        try:
+            push_undo()
+            new_session(cfg)
+        except ConfigError as e:
+            notice(f"Not applied — {e}")
+            set_widgets(old)
+        return
+    if ss.session.set_hyper(cfg):  # learning rate & co.: training goes on, nothing recompiles
+        ss.cfg = cfg
+        return
+    playing = ss.playing
+    try:
+        new_session(cfg, ss.session.dataset)  # a new network on the same (possibly drawn) points
+    except ConfigError as e:
+        notice(f"Not applied — {e}")
+        set_widgets(old)
+        return
+    ss.playing = playing
+
+
+def on_problem() -> None:
+    kind = ss.w_problem
+    ss.w_gen = state.GENERATORS[kind][0]
+    ss.w_loss, ss.w_out = "auto", "auto"
+    ss.w_features = ["x1"] if kind == "Curve fitting (1-D)" else ["x1", "x2"]
+    on_settings()
+
+
+def on_preset() -> None:
+    name = ss.w_preset
+    if name in state.presets():
+        push_undo()
+        new_session(state.load_preset(state.presets()[name]))
+        set_widgets(ss.cfg)
+
+
+def on_stroke() -> None:
+    stroke = ss.board.stroke if "board" in ss else None
+    if not stroke or stroke.get("id") in ss.acks:
+        return
+    ss.acks = [*ss.acks[-50:], stroke["id"]]
+    try:
+        ds = state.apply_stroke(ss.session.dataset, stroke)
+    except DataError as e:
+        notice(f"Drawing not applied — {e}")
+        return
+    push_undo()
+    ss.session.set_dataset(ds)
+
+
+def on_undo() -> None:
+    if ss.undo:
+        ds = ss.undo.pop()
+        try:
+            ss.session.set_dataset(ds)
+        except ValueError:
+            notice("Undo not possible: that data set belongs to another kind of problem")
+
+
+def on_clear() -> None:
+    push_undo()
+    ss.session.set_dataset(ss.session.dataset.keep(np.zeros(ss.session.dataset.n, bool)))
+
+
+def on_regenerate() -> None:
+    push_undo()
+    try:
+        ss.session.set_dataset(load_dataset(ss.cfg) if "generator" in ss.cfg.data else ss.session.dataset)
+    except ConfigError as e:
+        notice(str(e))
+
+
+def on_csv() -> None:
+    f = ss.get("w_csv")
+    if f is None:
+        return
+    try:
+        ds = parse_csv(f.getvalue().decode("utf-8", errors="replace"), ss.cfg.problem)
+        doc = {**ss.cfg.to_dict(), "data": {"x": ds.x.tolist(), "y": ds.y.tolist()}, "features": None}
+        if ds.problem == "classification":
+            doc["data"]["classes"] = ds.classes
+        doc.pop("params", None)
+        push_undo()
+        new_session(parse_config(doc), ds)
+        set_widgets(ss.cfg)
+        notice(f"Loaded {ds.n} points from {f.name}")
+    except (DataError, ConfigError) as e:
+        notice(f"CSV not loaded (your data is unchanged) — {e}")
+
+
+def on_import() -> None:
+    f = ss.get("w_import")
+    if f is None:
+        return
+    try:
+        doc = json.loads(f.getvalue().decode("utf-8", errors="replace"))
+        cfg = parse_config(doc)
+        push_undo()
+        new_session(cfg)
+        set_widgets(ss.cfg)
+        notice(f"Imported {f.name}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        notice("Import failed (nothing changed) — not a JSON file")
+    except ConfigError as e:
+        notice(f"Import failed (nothing changed) — {e}")
+
+
+def train(n: int) -> None:
+    ss.session.train(n)
+    if ss.session.divergence is not None:
+        ss.playing = False
+
+
+def on_play() -> None:
+    ss.playing = not ss.playing and ss.session.divergence is None
+
+
+def on_reset() -> None:
+    ss.playing = False
+    ss.session.reset()
+
+
+# ---- sidebar: data and network -------------------------------------------------------------------------
+sb = st.sidebar
+sb.title("Backprop Playground")
+names = list(state.presets())
+sb.selectbox(
+    "Preset",
+    ["—", *names],
+    key="w_preset",
+    on_change=on_preset,
+    help="Load one of the articles' examples or a classic problem: data, network and optimiser together.",
+)
+if ss.cfg.caption:
+    sb.info(f"**{ss.cfg.title}** — {ss.cfg.caption}")
+
+sb.header("Data")
+kind = ss.w_problem
+sb.radio(
+    "Problem",
+    list(state.PROBLEM_KINDS),
+    key="w_problem",
+    on_change=on_problem,
+    help="Classification learns class probabilities; regression learns a value over the plane; curve fitting learns y(x).",
+)
+sb.selectbox(
+    "Data set",
+    state.GENERATORS[kind],
+    key="w_gen",
+    on_change=on_settings,
+    help="A seeded generator. Changing it replaces the points.",
+)
+c1, c2 = sb.columns(2)
+c1.number_input(
+    "Points",
+    4,
+    limits.MAX_GENERATED_POINTS,
+    step=50,
+    key="w_n",
+    on_change=on_settings,
+    help="How many points the generator makes (train + test).",
+)
+c2.slider(
+    "Noise",
+    0.0,
+    0.5,
+    step=0.01,
+    key="w_noise",
+    on_change=on_settings,
+    help="Standard deviation of the noise added to the points (or the targets), relative to the data's scale.",
+)
+c1, c2 = sb.columns(2)
+c1.slider(
+    "Test fraction",
+    0.0,
+    0.9,
+    step=0.05,
+    key="w_test",
+    on_change=on_settings,
+    help="Share of points held out: they are never trained on and measure generalisation.",
+)
+c2.number_input(
+    "Data seed",
+    0,
+    limits.MAX_SEED,
+    key="w_dseed",
+    on_change=on_settings,
+    help="Seed of the generator and of the train/test split.",
+)
+if kind == "Classification" and ss.w_gen in MULTI_CLASS_GENERATORS:
+    sb.slider(
+        "Classes",
+        limits.MIN_CLASSES,
+        limits.MAX_CLASSES,
+        key="w_classes",
+        on_change=on_settings,
+        help="Number of classes k; the output layer then has k softmax outputs.",
+    )
+with sb.expander("CSV file"):
+    st.file_uploader(
+        "Load points from CSV",
+        type=["csv", "txt"],
+        key="w_csv",
+        on_change=on_csv,
+        help="Columns x1, x2 (or x) and label/y; optional set = train|test. Checked before anything changes.",
+    )
+    st.download_button(
+        "Download points as CSV",
+        to_csv(ss.session.dataset),
+        "points.csv",
+        "text/csv",
+        width="stretch",
+        help="The current points, with their train/test split.",
+    )
+
+sb.header("Network")
+one_d = kind == "Curve fitting (1-D)"
+sb.multiselect(
+    "Input features",
+    list(ONE_D if one_d else FEATURES),
+    key="w_features",
+    on_change=on_settings,
+    help="What the first layer sees: raw coordinates or fixed functions of them (x1², x1·x2, sin x1 …).",
+)
+sb.number_input(
+    "Hidden layers",
+    0,
+    limits.MAX_HIDDEN_LAYERS,
+    key="w_layers",
+    on_change=on_settings,
+    help="Layers between input and output. 0 is a linear (or logistic) model.",
+)
+if ss.w_layers:
+    cols = sb.columns(4)
+    for i in range(int(ss.w_layers)):
+        cols[i % 4].number_input(
+            f"h{i + 1}",
+            limits.MIN_NEURONS,
+            limits.MAX_NEURONS,
+            key=f"w_h{i}",
+            on_change=on_settings,
+            help=f"Neurons in hidden layer {i + 1}: the width of W{i}'s output.",
+        )
+sb.selectbox(
+    "Activation σ",
+    HIDDEN,
+    key="w_act",
+    on_change=on_settings,
+    help="Hidden layers compute a = σ(a·W + b); σ′ multiplies every δ on the way back.",
+)
+classes = ss.session.dataset.classes
+losses = state.losses_for(kind, classes)
+if ss.w_loss not in losses:
+    ss.w_loss = "auto"
+sb.selectbox(
+    "Loss",
+    losses,
+    key="w_loss",
+    on_change=on_settings,
+    help="auto: bce for 2 classes, softmax cross-entropy for more, mse for regression. half_sse is ½Σ(y−ŷ)².",
+)
+outs = state.outputs_for(ss.w_loss, kind)
+if ss.w_out not in outs:
+    ss.w_out = "auto"
+sb.selectbox(
+    "Output activation",
+    outs,
+    key="w_out",
+    on_change=on_settings,
+    help="σ of the last layer; only those the chosen loss can use are offered.",
+)
+sb.selectbox(
+    "Initialisation",
+    ("xavier", "he", "uniform", "zeros"),
+    key="w_init",
+    on_change=on_settings,
+    help="Starting weights. zeros shows the symmetry problem: every neuron of a layer stays identical.",
+)
+
+sb.header("Optimiser")
+sb.selectbox(
+    "Optimiser",
+    tuple(OPTIMIZERS),
+    key="w_opt",
+    on_change=on_settings,
+    help="How a gradient becomes an update (all optax). sgd: W ← W − η·∂L/∂W.",
+)
+lrs = sorted({*state.LEARNING_RATES, float(ss.w_lr)})
+sb.select_slider(
+    "Learning rate η",
+    lrs,
+    key="w_lr",
+    on_change=on_settings,
+    format_func=lambda v: f"{v:g}",
+    help="Step size η. Changing it keeps training going: it is an input, not part of the compiled program.",
+)
+for k, (default, lo, hi) in OPTIMIZERS[ss.w_opt].items():
+    ss.setdefault(f"w_{k}", default)
+    sb.number_input(k, lo, hi, key=f"w_{k}", on_change=on_settings, format="%.6g", help=state.HYPER_HELP[k])
+sb.radio(
+    "Batch",
+    ("Full batch", "SGD (1)", "Mini-batch"),
+    key="w_batch_mode",
+    on_change=on_settings,
+    horizontal=True,
+    help="Points per gradient step: all (batch GD), one (SGD), or k (mini-batch, reshuffled every epoch).",
+)
+if ss.w_batch_mode == "Mini-batch":
+    sb.number_input(
+        "Batch size k",
+        2,
+        limits.MAX_POINTS,
+        key="w_batch_k",
+        on_change=on_settings,
+        help="Points per step; an epoch is ⌈n/k⌉ steps.",
+    )
+with sb.expander("Regularisation, dropout, clipping, schedule"):
+    st.selectbox(
+        "Regularisation",
+        ("none", "l1", "l2"),
+        key="w_reg",
+        on_change=on_settings,
+        help="Adds rate·Σ|W| (l1) or rate·½ΣW² (l2) to the loss: pulls weights towards 0.",
+    )
+    if ss.w_reg != "none":
+        st.select_slider(
+            "Regularisation rate",
+            sorted({*state.REG_RATES, float(ss.w_rate)}),
+            key="w_rate",
+            on_change=on_settings,
+            format_func=lambda v: f"{v:g}",
+            help="λ in λ·R(W).",
+        )
+    st.slider(
+        "Dropout",
+        0.0,
+        limits.MAX_DROPOUT,
+        step=0.05,
+        key="w_dropout",
+        on_change=on_settings,
+        help="While training, each hidden activation is zeroed with this probability (and the rest scaled up).",
+    )
+    st.checkbox(
+        "Clip gradients",
+        key="w_clip_on",
+        on_change=on_settings,
+        help="Rescale the whole gradient when its global norm exceeds the threshold.",
+    )
+    if ss.w_clip_on:
+        st.number_input(
+            "Max gradient norm",
+            1e-3,
+            limits.MAX_CLIP_NORM,
+            key="w_clip",
+            on_change=on_settings,
+            format="%.4g",
+            help="g ← g·min(1, c/‖g‖).",
+        )
+    st.selectbox(
+        "Schedule",
+        SCHEDULES,
+        key="w_sched",
+        on_change=on_settings,
+        help="η over epochs: constant, ×γ every few epochs (step), or a cosine decay.",
+    )
+    st.number_input(
+        "Warm-up epochs",
+        0,
+        100000,
+        key="w_warmup",
+        on_change=on_settings,
+        help="η rises linearly from η/(w+1) to η over these first epochs.",
+    )
+    if ss.w_sched == "step":
+        st.number_input(
+            "Step every (epochs)",
+            1,
+            100000,
+            key="w_step_epochs",
+            on_change=on_settings,
+            help="η is multiplied by γ after each such period.",
+        )
+        st.slider("γ", 0.01, 1.0, key="w_gamma", on_change=on_settings, help="Factor applied to η at each step.")
+    if ss.w_sched == "cosine":
+        st.number_input(
+            "Decay over (epochs)",
+            1,
+            10**7,
+            key="w_decay_epochs",
+            on_change=on_settings,
+            help="η follows ½(1+cos(π·t/T)) down to 0 over T epochs.",
+        )
+sb.number_input(
+    "Seed",
+    0,
+    limits.MAX_SEED,
+    key="w_seed",
+    on_change=on_settings,
+    help="Seed of the initial weights, the shuffling and dropout: same seed, same run.",
+)
+
+# ---- main area --------------------------------------------------------------------------------------
+s: Session = ss.session
+for n in ss.notices:
+    st.warning(n, icon="⚠️")
+ss.notices = []
+
+t = st.columns([1.1, 0.9, 0.9, 0.9, 2.2, 1.6])
+t[0].button(
+    "⏸ Pause" if ss.playing else "▶ Play",
+    key="play",
+    on_click=on_play,
+    type="primary",
+    width="stretch",
+    disabled=s.divergence is not None,
+    help="Train continuously: each frame runs the chosen number of epochs.",
+)
+t[1].button("Step", on_click=train, args=(1,), width="stretch", help="Train exactly one epoch.")
+t[2].button("Step 10", on_click=train, args=(10,), width="stretch", help="Train ten epochs.")
+t[3].button("Reset", on_click=on_reset, width="stretch", help="Back to the initial weights at epoch 0.")
+t[4].select_slider(
+    "Speed (epochs per frame)",
+    state.SPEEDS,
+    value=50,
+    key="w_speed",
+    help="Epochs trained between two redraws while playing.",
+)
+epoch_slot = t[5].empty()
+epoch_slot.markdown(f"### Epoch {s.epoch:,}")
+
+if s.divergence is not None:
+    st.error(
+        f"Training stopped: {s.divergence}. The weights are those of the last finite epoch. "
+        "Try a smaller learning rate, gradient clipping, or Reset.",
+        icon="🛑",
+    )
+
+v = st.columns([2.6, 0.75, 0.6, 0.6, 1.1, 1.1])
+if s.dataset.problem == "classification":
+    k = s.dataset.classes
+    tools = [f"class {i}" for i in range(k)] + ["eraser"]
+    v[0].segmented_control(
+        "Draw",
+        tools,
+        default=tools[1 if k > 1 else 0],
+        key="w_tool",
+        help="What a click on the board adds: a point of this class, or erase points.",
+    )
+    tool = ss.get("w_tool") or tools[0]
+    label = int(tool.split()[1]) if tool.startswith("class") else 0
+    target = 0.0
+else:
+    v[0].segmented_control(
+        "Draw",
+        ["point", "eraser"],
+        default="point",
+        key="w_tool",
+        help="Add a point (1-D: where you click is (x, y)) or erase points.",
+    )
+    tool = ss.get("w_tool") or "point"
+    label = 0
+    rng = bd.target_range(s)
+    target = v[0].slider(
+        "Target value of drawn points",
+        float(rng[0]),
+        float(rng[1]),
+        0.0,
+        key="w_target",
+        disabled=s.dataset.dim == 1,
+        help="The y a drawn point asks the network to output.",
+    )
+v[1].button(
+    "Regenerate",
+    on_click=on_regenerate,
+    width="stretch",
+    help="Rebuild the generated points (drawn points are dropped; Undo brings them back).",
+)
+v[2].button("Undo", on_click=on_undo, disabled=not ss.undo, width="stretch", help="Undo the last change to the points.")
+v[3].button("Clear", on_click=on_clear, width="stretch", help="Remove every point, to draw your own.")
+show_test = v[4].toggle("Show test data", value=True, key="w_show_test", help="Test points are drawn hollow.")
+log_y = v[5].toggle("Log-scale loss", value=True, key="w_log", help="A log axis shows slow late progress.")
+sb.caption(f"Engine: JAX on **{describe()}**")
+
+ss.seq += 1
+base = bd.base_figures(s)
+if not log_y:
+    base["figs"]["loss"]["layout"]["yaxis"]["type"] = "linear"
+    base["figs_key"] += "-lin"
+ctx = bd.board_context(s, "erase" if tool == "eraser" else "add", label, target, show_test, False, PLAY_HINT)
+board = bd.component()
+board(
+    key="board",
+    data={
+        "id": "main",
+        "ctx": ctx,
+        **base,
+        "frame": bd.frame(s, ss.seq, base["figs_key"], ss.acks, show_test=show_test),
+    },
+    on_stroke_change=on_stroke,
+    height="content",
+)
+frames = st.empty()
+
+# ---- metrics below the board ----------------------------------------------------------------------------
+h = s.history.data
+m1, m2, m3 = st.columns([1.1, 1.2, 1.2])
+with m1:
+    st.subheader("Metrics")
+    score = "accuracy" if s.dataset.problem == "classification" else "R²"
+    if len(s.history):
+        a, b2 = st.columns(2)
+        a.metric("Train loss", f"{h['train_loss'][-1]:.4g}")
+        b2.metric("Test loss", f"{h['test_loss'][-1]:.4g}" if np.isfinite(h["test_loss"][-1]) else "–")
+        a.metric(f"Train {score}", f"{h['train_score'][-1]:.3f}" if np.isfinite(h["train_score"][-1]) else "–")
+        b2.metric(f"Test {score}", f"{h['test_score'][-1]:.3f}" if np.isfinite(h["test_score"][-1]) else "–")
+    rep = s.report(test=bool(s.dataset.test.any()))
+    if s.dataset.problem == "classification" and rep:
+        st.dataframe(
+            {
+                "class": list(range(len(rep["precision"]))),
+                "precision": rep["precision"],
+                "recall": rep["recall"],
+                "F1": rep["f1"],
+                "support": rep["support"],
+            },
+            hide_index=True,
+            width="stretch",
+        )
+        if "roc_auc" in rep:
+            st.caption(f"ROC AUC {rep['roc_auc']:.3f} on the {'test' if s.dataset.test.any() else 'training'} points")
+    st.caption(
+        f"Network {'-'.join(map(str, s.spec.sizes))} · {s.spec.activation} · loss {s.spec.loss} · "
+        f"{s.dataset.n} points ({int(s.dataset.test.sum())} test)"
+    )
+with m2:
+    if s.dataset.problem == "classification" and rep:
+        st.plotly_chart(figures.confusion_figure(rep["confusion"]), width="stretch", key="conf")
+with m3:
+    ratio = h["update_ratio"][-1] if len(s.history) else None
+    st.plotly_chart(figures.update_ratio_figure(ratio, s.spec.sizes), width="stretch", key="ratio")
+
+with st.expander("Share and export"):
+    st.write("The address bar holds every setting (not the drawn points): copy it to share this set-up.")
+    st.download_button(
+        "Export state (config + points + weights) as JSON",
+        json.dumps(s.export()),
+        "backprop-playground.json",
+        "application/json",
+        help="The engine's config document: `python -m engine train` runs it too.",
+    )
+    st.file_uploader(
+        "Import a state or config JSON",
+        type=["json"],
+        key="w_import",
+        on_change=on_import,
+        help="A file exported here or any engine config; checked before anything changes.",
+    )
+
+# the URL mirrors the configuration
+q = config_to_query(ss.cfg)
+if dict(st.query_params) != q:
+    st.query_params.from_dict(q)
+
+# ---- play: train, stream the board's frames, until a click interrupts -----------------------------------
+while ss.playing:
+    t0 = time.perf_counter()
+    train(int(ss.w_speed))
+    ss.seq += 1
+    f = bd.frame(s, ss.seq, base["figs_key"], ss.acks, show_test=show_test)
+    frames.html(bd.frame_html("main", f))
+    epoch_slot.markdown(f"### Epoch {s.epoch:,}")
+    if not ss.playing:  # diverged
+        st.rerun()
+    time.sleep(max(0.0, 1.0 / FPS - (time.perf_counter() - t0)))

@@ -1,0 +1,179 @@
+"""The live board: its Components v2 definition and the frames it draws (pure functions of a Session)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import plotly
+
+from engine.session import Session
+from playground import figures
+from playground.theme import CLASS_COLORS
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "assets" / "board"
+STATIC = Path(__file__).resolve().parent / "static"
+GRID = 100
+HTML = (
+    '<div class="bp-root"><div class="bp-left"><div class="bp-head"><span class="bp-hint"></span></div>'
+    '<div class="bp-wrap"><div class="bp-board"></div><canvas class="bp-ink"></canvas></div></div>'
+    '<div class="bp-right"><div class="bp-loss"></div><div class="bp-grad"></div></div></div>'
+)
+
+
+def ensure_plotly_js() -> Path:
+    """Serve the plotly.js that ships inside the plotly package from Streamlit's static folder (offline)."""
+    src = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    dst = STATIC / "plotly.min.js"
+    if not dst.exists() or dst.stat().st_size != src.stat().st_size:
+        STATIC.mkdir(exist_ok=True)
+        shutil.copyfile(src, dst)
+    return dst
+
+
+def component():
+    import streamlit as st
+
+    return st.components.v2.component(
+        "backprop_board",
+        html=HTML,
+        css=(ASSETS / "board.css").read_text(),
+        js=(ASSETS / "board.js").read_text(),
+        isolate_styles=False,
+    )
+
+
+def _r(a: np.ndarray, digits: int = 4) -> list:
+    return np.round(np.asarray(a, np.float64), digits).tolist()
+
+
+def quantize(z: np.ndarray, lo: float, hi: float) -> str:
+    """A (G, G) field → base64 of uint8 levels over [lo, hi] (10 KB for 100×100)."""
+    q = np.clip(np.rint((z - lo) / max(hi - lo, 1e-12) * 255), 0, 255).astype(np.uint8)
+    return base64.b64encode(q.tobytes()).decode("ascii")
+
+
+def target_range(s: Session) -> tuple[float, float]:
+    y = s.dataset.y
+    if s.dataset.problem != "regression" or len(y) == 0:
+        return (-1.0, 1.0)
+    m = float(np.abs(y[:, 0]).max()) or 1.0
+    return (-m, m)
+
+
+def base_figures(s: Session, big: bool = False) -> dict:
+    """The three figures with empty data; the frames fill them. Also keyed, so the page knows when the
+    browser must rebuild them (another network, problem or data range)."""
+    b = s.dataset.bounds()
+    L = s.spec.n_layers
+    empty_h = {k: np.zeros(0) for k in ("epoch", "train_loss", "test_loss", "reg_loss", "test_score")}
+    empty_h["grad_norm"] = np.zeros((0, L))
+    if s.dataset.dim == 1:
+        board = figures.curve_figure(
+            np.zeros(0), np.zeros((0, 1)), s.dataset.x[:0], s.dataset.y[:0], s.dataset.test[:0], b, big=big
+        )
+        board.add_trace({"type": "scatter", "x": [], "y": [], "mode": "markers", "name": "unused"})  # trace 3
+    else:
+        field = figures.boundary_field(
+            np.zeros((2, 2, max(s.dataset.classes, 1))), s.dataset.problem, s.dataset.classes, target_range(s)
+        )
+        board = figures.boundary_figure(
+            field, b, s.dataset.x[:0], _empty_y(s), s.dataset.test[:0], s.dataset.problem, big=big
+        )
+    # frames send the field quantised to 0…255 over [zmin, zmax]; the colour bar keeps real values
+    f = board.data[0]
+    if s.dataset.dim == 2:
+        f.update(x=np.linspace(b[0], b[1], GRID), y=np.linspace(b[2], b[3], GRID))
+        lo, hi = float(f.zmin), float(f.zmax)
+        ticks = np.linspace(lo, hi, 5)
+        f.update(
+            zmin=0,
+            zmax=255,
+            colorbar={
+                "tickvals": (ticks - lo) / (hi - lo) * 255,
+                "ticktext": [f"{t:.3g}" for t in ticks],
+                "thickness": 12,
+                "len": 0.8,
+            },
+        )
+    board.update_layout(height=None, autosize=True, uirevision="board")
+    loss = figures.loss_figure(empty_h, s.dataset.problem, big=big)
+    grad = figures.gradient_figure(empty_h, s.spec.sizes, big=big)
+    for f in (loss, grad):
+        f.update_layout(height=None, autosize=True, uirevision="keep")
+    figs = {k: json.loads(v.to_json()) for k, v in {"board": board, "loss": loss, "grad": grad}.items()}
+    key = hashlib.sha1(json.dumps(figs, sort_keys=True).encode()).hexdigest()[:12]
+    return {"figs": figs, "figs_key": key}
+
+
+def _empty_y(s: Session) -> np.ndarray:
+    return s.dataset.y[:0]
+
+
+def frame(s: Session, seq: int, figs_key: str, acks: list[str], g: int = GRID, show_test: bool = True) -> dict:
+    """Everything the board draws for the current state (≤ 100 KB as JSON)."""
+    ds = s.dataset
+    out: dict = {"seq": seq, "figs_key": figs_key, "acks": acks[-30:], "label": f"Epoch {s.epoch:,}"}
+    grid = s.grid(g)
+    if ds.dim == 2:
+        field = figures.boundary_field(grid["output"], ds.problem, ds.classes, target_range(s))
+        out |= {"z": quantize(field.z, field.zmin, field.zmax), "g": g}
+    else:
+        out["curve"] = {"x": _r(np.linspace(*ds.bounds()[:2], g)), "y": _r(grid["output"][:, 0])}
+    wrong = np.zeros(ds.n, bool)
+    if ds.problem == "classification" and ds.n:
+        wrong = s.predict(ds.x).argmax(-1) != ds.y
+    py = ds.x[:, 1] if ds.dim == 2 else ds.y[:, 0]
+    c = ds.y.astype(int).tolist() if ds.problem == "classification" else _r(ds.y[:, 0], 3)
+    vis = ds.test if show_test else np.zeros(ds.n, bool)
+    keep = ~ds.test | vis
+    out["pv"] = hashlib.sha1(ds.x.tobytes() + ds.y.tobytes() + ds.test.tobytes() + bytes(show_test)).hexdigest()[:10]
+    out["pts"] = {
+        "x": _r(ds.x[keep, 0], 3),
+        "y": _r(py[keep], 3),
+        "c": np.asarray(c)[keep].tolist() if ds.n else [],
+        "t": ds.test[keep].astype(int).tolist(),
+        "w": wrong[keep].astype(int).tolist(),
+    }
+    h = s.history.data
+    n = len(h.get("epoch", ()))
+    i = figures.decimate(n, 300)
+    nan2none = lambda a: [None if not np.isfinite(v) else v for v in _r(a, 6)]  # noqa: E731
+    out["loss"] = {
+        "e": h["epoch"][i].tolist() if n else [],
+        "tr": nan2none(h["train_loss"][i]) if n else [],
+        "te": nan2none(h["test_loss"][i]) if n else [],
+        "rg": nan2none(h["reg_loss"][i]) if n and np.any(h["reg_loss"]) else [],
+        "sc": nan2none(h["test_score"][i]) if n else [],
+    }
+    j = figures.decimate(n, 200)
+    out["grad"] = {
+        "e": h["epoch"][j].tolist() if n else [],
+        "g": [nan2none(h["grad_norm"][j, l]) for l in range(s.spec.n_layers)] if n else [[]] * s.spec.n_layers,
+    }
+    return out
+
+
+def frame_html(board_id: str, f: dict) -> str:
+    """A frame as a hidden element for st.html; the board's JS picks it up."""
+    text = json.dumps(f, separators=(",", ":")).replace("<", "\\u003c").replace("&", "\\u0026")
+    return f'<div class="bp-frame" data-board="{board_id}" hidden style="display:none">{text}</div>'
+
+
+def board_context(s: Session, tool: str, label: int, target: float, show_test: bool, big: bool, hint: str) -> dict:
+    return {
+        "tool": tool,
+        "label": label,
+        "target": target,
+        "classes": s.dataset.classes if s.dataset.problem == "classification" else 0,
+        "colors": list(CLASS_COLORS),
+        "one_d": s.dataset.dim == 1,
+        "show_test": show_test,
+        "big": big,
+        "hint": hint,
+    }
