@@ -85,22 +85,27 @@ def base_figures(s: Session, big: bool = False) -> dict:
         board = figures.boundary_figure(
             field, b, s.dataset.x[:0], _empty_y(s), s.dataset.test[:0], s.dataset.problem, big=big
         )
-    # frames send the field quantised to 0…255 over [zmin, zmax]; the colour bar keeps real values
-    f = board.data[0]
+    # The shading is a layout image that the browser paints from each frame's quantised field: Plotly redraws
+    # an image alone, not the traces. Trace 0 stays as an empty heatmap that carries the colour bar.
     if s.dataset.dim == 2:
-        f.update(x=np.linspace(b[0], b[1], GRID), y=np.linspace(b[2], b[3], GRID))
-        lo, hi = float(f.zmin), float(f.zmax)
-        ticks = np.linspace(lo, hi, 5)
-        f.update(
-            zmin=0,
-            zmax=255,
-            colorbar={
-                "tickvals": (ticks - lo) / (hi - lo) * 255,
-                "ticktext": [f"{t:.3g}" for t in ticks],
-                "thickness": 12,
-                "len": 0.8,
-            },
+        f = board.data[0]
+        board.update_layout(
+            images=[
+                {
+                    "source": "",
+                    "xref": "x",
+                    "yref": "y",
+                    "x": b[0],
+                    "y": b[3],
+                    "sizex": b[1] - b[0],
+                    "sizey": b[3] - b[2],
+                    "sizing": "stretch",
+                    "layer": "below",
+                    "opacity": 0.9,
+                }
+            ],
         )
+        f.update(z=[[None, None], [None, None]], x=list(b[:2]), y=list(b[2:]), colorbar={"thickness": 12, "len": 0.8})
     board.update_layout(height=None, autosize=True, uirevision="board")
     loss = figures.loss_figure(empty_h, s.dataset.problem, big=big)
     grad = figures.gradient_figure(empty_h, s.spec.sizes, big=big)

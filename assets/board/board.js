@@ -31,10 +31,44 @@ if (!W.__bpObserver) {
       const st = boards[el.dataset.board];
       if (!st) continue;
       const f = JSON.parse(el.textContent);
+      st.streaming = true;
       if (!st.latest || f.seq > st.latest.seq) { st.latest = f; pump(st); }
     }
   });
   W.__bpObserver.observe(document.body, { subtree: true, childList: true, characterData: true });
+}
+
+// The colourscale as 256 RGBA entries: level q of a frame's field is colour lut[q].
+function makeLut(scale) {
+  const hex = (c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+  const lut = new Uint8ClampedArray(256 * 4);
+  for (let q = 0; q < 256; q++) {
+    const t = q / 255;
+    let k = 0;
+    while (k < scale.length - 2 && t > scale[k + 1][0]) k++;
+    const [t0, c0] = scale[k], [t1, c1] = scale[k + 1];
+    const u = t1 > t0 ? Math.min(1, Math.max(0, (t - t0) / (t1 - t0))) : 0;
+    const a = hex(c0), b = hex(c1);
+    for (let j = 0; j < 3; j++) lut[4 * q + j] = a[j] + (b[j] - a[j]) * u;
+    lut[4 * q + 3] = 255;
+  }
+  return lut;
+}
+
+// A frame's field (row 0 = lowest y) → a PNG data URL, top row first.
+function fieldImage(st, b64, g) {
+  const bin = atob(b64), c = (st.fieldCanvas ||= document.createElement("canvas"));
+  c.width = g; c.height = g;
+  const ctx = c.getContext("2d"), img = ctx.createImageData(g, g), lut = st.lut;
+  for (let i = 0; i < g; i++) {
+    const row = (g - 1 - i) * g;
+    for (let j = 0; j < g; j++) {
+      const q = bin.charCodeAt(i * g + j), o = 4 * (row + j);
+      img.data[o] = lut[4 * q]; img.data[o + 1] = lut[4 * q + 1]; img.data[o + 2] = lut[4 * q + 2]; img.data[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  return c.toDataURL();
 }
 
 function decodeGrid(b64, g) {
@@ -77,6 +111,15 @@ function drawInk(st) {
   g.clearRect(0, 0, w, h);
   if (!fl) return;
   const ox = fl._size.l, oy = fl._size.t;
+  const wr = st.wrong;
+  if (wr && wr.x.length) { // misclassified points: red rings
+    g.beginPath();
+    for (let i = 0; i < wr.x.length; i++) {
+      const px = ox + fl.xaxis.d2p(wr.x[i]), py = oy + fl.yaxis.d2p(wr.y[i]);
+      g.moveTo(px + 6.5, py); g.arc(px, py, 6.5, 0, 2 * Math.PI);
+    }
+    g.strokeStyle = "rgba(214, 39, 40, 0.85)"; g.lineWidth = 1.6; g.stroke();
+  }
   for (const s of st.pending) for (const p of s.pts) {
     g.beginPath();
     g.arc(ox + fl.xaxis.d2p(p[0]), oy + fl.yaxis.d2p(p[1]), 5, 0, 2 * Math.PI);
@@ -93,16 +136,17 @@ function drawInk(st) {
 
 // Restyle the point traces; train/test only when the points (or what is erased, or the view) changed.
 function drawPoints(st, force = true) {
-  drawInk(st);
-  if (!st.shown) return Promise.resolve();
+  if (!st.shown) { drawInk(st); return Promise.resolve(); }
   const t = pointTraces(st);
+  st.wrong = t.wrong;
+  drawInk(st);
   const sig = st.shown.pv + ":" + st.erases.map((e) => e.id + e.path.length).join() + st.ctx.show_test;
-  if (!force && sig === st.pointsSig) return W.Plotly.restyle(st.board, { x: [t.wrong.x], y: [t.wrong.y] }, [3]);
+  if (!force && sig === st.pointsSig) return Promise.resolve(); // Plotly's points are current
   st.pointsSig = sig;
-  const upd = { x: [t.train.x, t.test.x, t.wrong.x], y: [t.train.y, t.test.y, t.wrong.y] };
-  if (!st.ctx.one_d) upd["marker.color"] = [t.train.c, t.test.c, "#d62728"];
-  if (st.ctx.classes) upd["marker.line.color"] = ["white", t.test.c, "#d62728"];
-  return W.Plotly.restyle(st.board, upd, [1, 2, 3]);
+  const upd = { x: [t.train.x, t.test.x], y: [t.train.y, t.test.y] };
+  if (!st.ctx.one_d) upd["marker.color"] = [t.train.c, t.test.c];
+  if (st.ctx.classes) upd["marker.line.color"] = ["white", t.test.c];
+  return W.Plotly.restyle(st.board, upd, [1, 2]);
 }
 
 async function build(st) {
@@ -113,6 +157,8 @@ async function build(st) {
   await P.newPlot(st.loss, figs.loss.data, figs.loss.layout, cfg);
   await P.newPlot(st.grad, figs.grad.data, figs.grad.layout, cfg);
   st.builtKey = st.figsKey;
+  st.lut = makeLut(figs.board.data[0].colorscale || [[0, "#ffffff"], [1, "#000000"]]);
+  st.pointsSig = null;
 }
 
 async function applyFrame(st, f) {
@@ -122,15 +168,16 @@ async function applyFrame(st, f) {
     st.erases = st.erases.filter((s) => !f.acks.includes(s.id));
   }
   st.shown = f;
-  if (f.z) await P.restyle(st.board, { z: [decodeGrid(f.z, f.g)] }, [0]);
+  if (f.z) await P.relayout(st.board, { "images[0].source": fieldImage(st, f.z, f.g) });
   else if (f.curve) await P.restyle(st.board, { x: [f.curve.x], y: [f.curve.y] }, [0]);
   const t1 = performance.now();
   await drawPoints(st, false);
   const t2 = performance.now();
-  const L = f.loss;
-  await P.restyle(st.loss, { x: [L.e, L.e, L.e, L.e], y: [L.tr, L.te, L.rg, L.sc] }, [0, 1, 2, 3]);
-  const G = f.grad;
-  await P.restyle(st.grad, { x: G.g.map(() => G.e), y: G.g }, G.g.map((_, i) => i));
+  // the two charts take turns while frames stream; a rerun's frame updates both
+  st.turn = !st.turn;
+  const both = !st.streaming, L = f.loss, G = f.grad;
+  if (both || st.turn) await P.restyle(st.loss, { x: [L.e, L.e, L.e, L.e], y: [L.tr, L.te, L.rg, L.sc] }, [0, 1, 2, 3]);
+  if (both || !st.turn) await P.restyle(st.grad, { x: G.g.map(() => G.e), y: G.g }, G.g.map((_, i) => i));
   st.board.dataset.epoch = f.label;
   const t3 = performance.now();
   M.frames++; M.seqs.push(f.seq); M.applyMs.push([t1 - t0, t2 - t1, t3 - t2].map(Math.round));
@@ -219,6 +266,7 @@ export default function ({ parentElement, data, setTriggerValue }) {
   boards[data.id] = st;
   st.setTriggerValue = setTriggerValue;
   st.ctx = data.ctx;
+  st.streaming = false;
   st.root.classList.toggle("bp-big", !!data.ctx.big);
   st.root.querySelector(".bp-hint").textContent = data.ctx.hint || "";
   if (data.figs_key !== st.figsKey) { st.figsKey = data.figs_key; st.figs = data.figs; st.shown = null; }
