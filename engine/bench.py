@@ -140,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
             r["speedup_vs_tf_playground"] = TFP_MS[key] / r["engine_ms_per_epoch"]
             r["target_ms_per_epoch"] = TARGET_MS[key]
         rows.append({"case": name, **r})
-    head = f"{'case':44} {'net':>12} {'engine ms/ep':>12} {'epochs/s':>9} {'NumPy ms/ep':>11} {'×NumPy':>7} {'×TFP':>6} {'compile s':>9} {'cached s':>8} {'grid100':>8} {'grid200':>8}"
+    head = (
+        f"{'case':44} {'net':>12} {'engine ms/ep':>12} {'epochs/s':>9} {'NumPy ms/ep':>11} {'×NumPy':>7} "
+        f"{'×TFP':>6} {'compile s':>9} {'cached s':>8} {'grid100':>8} {'grid200':>8}"
+    )
     print(f"device: {describe()}; jax {jax.__version__}; {os.cpu_count()} CPU cores")
     print(head)
     for r in rows:

@@ -36,8 +36,9 @@ def init_params(key: Array, sizes: list[int], scheme: str) -> Params:
 
 
 def dense(a: Array, W: Array, b: Array) -> Array:
-    """z = a·W + b. Tiny layers are written as a broadcast multiply-and-sum, which XLA fuses on CPU."""
-    if W.shape[0] * W.shape[1] <= 1024:
+    """z = a·W + b. Small batches through tiny layers are a broadcast multiply-and-sum, which XLA fuses on CPU
+    (a library call per tiny dot costs more than the arithmetic); larger ones are a real matmul."""
+    if a.shape[0] <= 64 and W.shape[0] * W.shape[1] <= 1024:
         return (a[:, :, None] * W[None, :, :]).sum(1) + b
     return a @ W + b
 

@@ -236,7 +236,7 @@ sb.radio(
     list(state.PROBLEM_KINDS),
     key="w_problem",
     on_change=on_problem,
-    help="Classification learns class probabilities; regression learns a value over the plane; curve fitting learns y(x).",
+    help="Classification learns class probabilities; regression a value over the plane; curve fitting y(x).",
 )
 sb.selectbox(
     "Data set",

@@ -1,0 +1,242 @@
+"""The Streamlit page driven headless through AppTest: buttons, settings, links, CSV upload, presets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine.data import DataError, parse_csv
+from playground import state
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "playground" / "app.py")
+GOOD_CSV = b"x1,x2,label\n0,0,0\n1,1,1\n0.5,0.2,0\n-1,0.3,1\n"
+BAD_CSV = b"x1,x2,label\n0,0,0\n1,oops,1\n"
+
+
+def new_app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    [button] = [b for b in at.button if b.label == label]
+    return ok(button.click().run())
+
+
+def epoch_text(at: AppTest) -> str:
+    [md] = [m.value for m in at.markdown if m.value.startswith("### Epoch")]
+    return md
+
+
+def warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    """One default page shared by the tests that only step, reset and tweak it (saves start-up and compiles)."""
+    return new_app()
+
+
+def test_page_runs_and_starts_at_epoch_zero(app):
+    assert epoch_text(app) == "### Epoch 0"
+    assert app.session_state.session.epoch == 0
+    assert not warnings(app)
+    assert [b.label for b in app.button][:4] == ["▶ Play", "Step", "Step 10", "Reset"]
+    assert app.session_state.cfg.hidden == (4, 2)
+
+
+def test_step_step10_reset(app):
+    click(app, "Reset")
+    click(app, "Step")
+    assert app.session_state.session.epoch == 1
+    assert epoch_text(app) == "### Epoch 1"
+    click(app, "Step 10")
+    assert app.session_state.session.epoch == 11
+    assert epoch_text(app) == "### Epoch 11"
+    assert len(app.session_state.session.history) == 11
+    click(app, "Reset")
+    assert app.session_state.session.epoch == 0
+    assert epoch_text(app) == "### Epoch 0"
+    assert len(app.session_state.session.history) == 0
+
+
+def test_learning_rate_change_keeps_training(app):
+    click(app, "Reset")
+    click(app, "Step")
+    click(app, "Step")
+    session = app.session_state.session
+    ok(app.select_slider(key="w_lr").set_value(0.1).run())
+    assert app.session_state.session is session  # same engine session: nothing rebuilt
+    assert app.session_state.session.cfg.optimizer.learning_rate == 0.1
+    assert app.session_state.cfg.optimizer.learning_rate == 0.1
+    assert app.session_state.session.epoch == 2
+    assert epoch_text(app) == "### Epoch 2"
+    assert app.query_params["lr"] == "0.1"  # the URL follows
+    click(app, "Step")
+    assert app.session_state.session.epoch == 3
+    ok(app.select_slider(key="w_lr").set_value(0.03).run())
+    assert "lr" not in app.query_params  # back to the default: left out of the URL
+
+
+def test_activation_and_layers_change_the_network():
+    at = new_app()
+    click(at, "Step")
+    n = at.session_state.session.dataset.n
+    ok(at.selectbox(key="w_act").set_value("relu").run())
+    spec = at.session_state.session.spec
+    assert spec.activation == "relu"
+    assert at.session_state.session.epoch == 0  # a new network starts from epoch 0 …
+    assert at.session_state.session.dataset.n == n  # … on the same points
+    assert at.query_params["act"] == "relu"
+
+    ok(at.number_input(key="w_layers").set_value(3).run())
+    spec = at.session_state.session.spec
+    assert spec.sizes[1:-1] == (4, 2, 4)
+    assert at.session_state.cfg.hidden == (4, 2, 4)
+    assert spec.activation == "relu"
+    assert len([w for w in at.number_input if str(w.key).startswith("w_h")]) == 3
+
+    ok(at.number_input(key="w_h0").set_value(6).run())
+    assert at.session_state.session.spec.sizes[1:-1] == (6, 2, 4)
+    assert at.query_params["hidden"] == "6,2,4"
+
+    ok(at.number_input(key="w_layers").set_value(0).run())
+    assert at.session_state.session.spec.sizes[1:-1] == ()
+    assert at.query_params["hidden"] == "none"
+
+
+def test_optimizer_change_is_mirrored_in_url(app):
+    ok(app.selectbox(key="w_opt").set_value("adam").run())
+    assert app.session_state.session.spec.optimizer == "adam"
+    assert app.session_state.cfg.optimizer.name == "adam"
+    assert app.query_params["opt"] == "adam"
+    assert {"b1", "b2", "eps"} <= set(app.query_params)  # adam's hyper-parameters travel too
+    assert app.number_input(key="w_b1").value == pytest.approx(0.9)
+    ok(app.selectbox(key="w_opt").set_value("sgd").run())
+    assert "opt" not in app.query_params and "b1" not in app.query_params
+
+
+def test_junk_link_falls_back_to_defaults_with_notices():
+    at = new_app({"lr": "abc", "hidden": "100,2", "bogus": "1"})
+    notes = warnings(at)
+    assert len(notes) == 3, notes
+    assert all(n.startswith("Link setting ignored — ") for n in notes)
+    assert any(n.startswith("Link setting ignored — lr: must be a number") for n in notes), notes
+    assert any("hidden:" in n for n in notes), notes
+    assert any("bogus: unknown setting" in n for n in notes), notes
+    assert all("\n" not in n for n in notes)
+    cfg = at.session_state.cfg
+    assert cfg.optimizer.learning_rate == 0.03
+    assert cfg.hidden == (4, 2)
+    assert at.session_state.session.spec.sizes[1:-1] == (4, 2)
+    assert epoch_text(at) == "### Epoch 0"
+    assert "bogus" not in at.query_params and "lr" not in at.query_params  # the URL is rewritten to the config
+    # the notices are shown once, not on every rerun
+    click(at, "Step")
+    assert not warnings(at)
+
+
+def test_valid_link_is_applied():
+    at = new_app({"opt": "adam", "lr": "0.01", "hidden": "8,8"})
+    assert not warnings(at)
+    cfg = at.session_state.cfg
+    assert cfg.optimizer.name == "adam"
+    assert cfg.optimizer.learning_rate == 0.01
+    assert cfg.hidden == (8, 8)
+    assert at.session_state.session.spec.sizes[1:-1] == (8, 8)
+    # widgets show the linked config
+    assert at.selectbox(key="w_opt").value == "adam"
+    assert at.select_slider(key="w_lr").value == 0.01
+    assert at.number_input(key="w_layers").value == 2
+    assert at.number_input(key="w_h0").value == 8
+    assert at.query_params["opt"] == "adam" and at.query_params["hidden"] == "8,8"
+
+
+def test_unknown_preset_in_link_is_a_notice():
+    at = new_app({"preset": "no_such_preset"})
+    assert warnings(at) == ["Link setting ignored — preset: no preset named 'no_such_preset'"]
+    assert at.session_state.cfg.hidden == (4, 2)
+
+
+def test_csv_parse_errors_are_one_line():
+    with pytest.raises(DataError) as e:
+        parse_csv(BAD_CSV.decode(), "classification")
+    assert "\n" not in str(e.value) and "line 3" in str(e.value)
+    ds = parse_csv(GOOD_CSV.decode(), "classification")
+    assert ds.n == 4 and ds.classes == 2
+
+
+def test_bad_csv_keeps_data_and_good_csv_loads():
+    at = new_app()
+    click(at, "Step")
+    session = at.session_state.session
+    n = session.dataset.n
+    uploader = at.file_uploader(key="w_csv")
+    ok(uploader.set_value(("bad.csv", BAD_CSV, "text/csv")).run())
+    notes = warnings(at)
+    assert len(notes) == 1, notes
+    assert notes[0].startswith("CSV not loaded (your data is unchanged) — ")
+    assert "\n" not in notes[0]
+    assert at.session_state.session is session
+    assert at.session_state.session.dataset.n == n
+    assert at.session_state.session.epoch == 1
+
+    ok(at.file_uploader(key="w_csv").set_value(("good.csv", GOOD_CSV, "text/csv")).run())
+    assert warnings(at) == ["Loaded 4 points from good.csv"]
+    assert at.session_state.session.dataset.n == 4
+    assert "generator" not in at.session_state.cfg.data
+    click(at, "Step")  # trains on the uploaded points
+    assert at.session_state.session.epoch == 1
+
+
+def test_clear_undo_regenerate():
+    at = new_app()
+    n = at.session_state.session.dataset.n
+    click(at, "Clear")
+    assert at.session_state.session.dataset.n == 0
+    click(at, "Undo")
+    assert at.session_state.session.dataset.n == n
+    click(at, "Clear")
+    click(at, "Regenerate")
+    assert at.session_state.session.dataset.n == n
+
+
+PRESETS = list(state.presets())
+
+
+def test_presets_exist():
+    assert len(PRESETS) == len(list((ROOT / "assets" / "presets").glob("*.json")))
+
+
+@pytest.fixture(scope="module")
+def preset_app() -> AppTest:
+    return new_app()
+
+
+@pytest.mark.parametrize("title", PRESETS)
+def test_preset_loads(preset_app, title):
+    at = preset_app
+    ok(at.selectbox(key="w_preset").set_value(title).run())
+    cfg = state.load_preset(state.presets()[title])
+    assert at.session_state.cfg.title == title
+    assert at.session_state.session.cfg.title == title
+    assert at.session_state.session.spec.sizes[1:-1] == cfg.hidden
+    assert at.session_state.session.spec.activation == cfg.activation
+    assert at.number_input(key="w_layers").value == len(cfg.hidden)
+    assert not warnings(at)
+    assert epoch_text(at) == "### Epoch 0"
+    click(at, "Step")
+    assert at.session_state.session.epoch == 1

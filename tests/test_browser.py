@@ -1,0 +1,88 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from playground.browser import CHROMIUM, board_points, epoch, launch, running_app, wait_board
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the browser tests: /usr/bin/chromium is missing")
+    pytest.skip("no Debian chromium (apt-get install chromium)", allow_module_level=True)
+
+sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture
+def page(app_url):
+    with sync_playwright() as p:
+        browser = launch(p)
+        pg = browser.new_page(viewport={"width": 1500, "height": 1000})
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        pg.goto(app_url)
+        wait_board(pg)
+        yield pg
+        assert not pg.locator("[data-testid='stException']").count(), "the page shows an exception"
+        assert not errors, errors
+        browser.close()
+
+
+def test_click_on_the_boundary_adds_a_point(page):
+    before = board_points(page)
+    box = page.locator(".bp-board").bounding_box()
+    for fx, fy in ((0.3, 0.3), (0.7, 0.6)):
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        page.wait_for_function(
+            f"() => document.querySelector('.bp-board').data[1].x.length + "
+            f"document.querySelector('.bp-board').data[2].x.length > {before}",
+            timeout=20_000,
+        )
+        before = board_points(page)
+    lat = page.evaluate("() => window.__bpMetrics.clickLat")
+    assert len(lat) == 2 and max(lat) < 500
+
+
+def test_play_moves_epoch_counter_and_loss_curve_then_pause(page):
+    assert epoch(page) == 0
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function("() => (window.__bpMetrics.seqs || []).length >= 6", timeout=60_000)
+    page.wait_for_timeout(1500)
+    e1 = epoch(page)
+    n1 = page.evaluate("() => document.querySelector('.bp-loss').data[0].x.length")
+    page.wait_for_timeout(1500)
+    assert epoch(page) > e1 > 0
+    assert page.evaluate("() => document.querySelector('.bp-loss').data[0].x.length") >= n1 > 0
+    page.get_by_role("button", name="⏸ Pause").click()
+    page.get_by_role("button", name="▶ Play").wait_for(timeout=20_000)
+    e2 = epoch(page)
+    page.wait_for_timeout(1000)
+    assert epoch(page) == e2
+
+
+def test_drawing_while_playing_reaches_python(page):
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function("() => (window.__bpMetrics.seqs || []).length >= 4", timeout=60_000)
+    before = board_points(page)
+    box = page.locator(".bp-board").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.45)
+    page.wait_for_function(
+        f"() => document.querySelector('.bp-board').data[1].x.length + "
+        f"document.querySelector('.bp-board').data[2].x.length > {before}",
+        timeout=30_000,
+    )
+    e = epoch(page)
+    page.wait_for_timeout(1500)
+    assert epoch(page) > e  # still playing after the click
+    page.get_by_role("button", name="⏸ Pause").click()
