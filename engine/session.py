@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import jax
@@ -19,7 +19,7 @@ from engine.activations import output_activation
 from engine.backprop import Step, explicit_step
 from engine.config import Config, ConfigError, check_output
 from engine.data import Dataset, load_dataset
-from engine.features import FEATURES, ONE_D, apply_features
+from engine.features import ONE_D, apply_features
 from engine.grid import grid_eval
 from engine.losses import class_probabilities, encode_targets, n_outputs
 from engine.metrics import classification_report, regression_report
@@ -343,10 +343,3 @@ def write_metrics(path: Path, history: History, problem: str) -> None:
         for part in ("train", "test"):
             r[f"{part}_{name}"] = r.pop(f"{part}_score")
     path.write_text(json.dumps(recs))
-
-
-def session_from(cfg: Config) -> Session:
-    return Session(cfg)
-
-
-__all__ = ["FEATURES", "Divergence", "Session", "make_spec", "replace"]

@@ -117,9 +117,9 @@ def query_to_config(query: dict[str, str], base: Config | None = None) -> tuple[
             given[key] = ("batch_size",)
         else:
             notices.append(f"{key}: unknown setting; ignored")
-    if doc.get("optimizer", {}).get("name") not in OPTIMIZERS:
-        pass  # reported by parse_config below
-    else:  # hyper-parameters of another optimiser than the one chosen are dropped silently
+    if doc.get("optimizer", {}).get("name") in OPTIMIZERS:
+        # hyper-parameters of another optimiser than the one chosen are dropped silently (an unknown name is
+        # reported by parse_config below)
         allowed = set(OPTIMIZERS[doc["optimizer"]["name"]]) | {"name", "learning_rate"}
         doc["optimizer"] = {k: v for k, v in doc["optimizer"].items() if k in allowed}
     if doc.get("problem") == "regression" and doc.get("data", {}).get("generator") in (None, "circle"):

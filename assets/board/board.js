@@ -71,16 +71,6 @@ function fieldImage(st, b64, g) {
   return c.toDataURL();
 }
 
-function decodeGrid(b64, g) {
-  const bin = atob(b64), z = new Array(g);
-  for (let i = 0; i < g; i++) {
-    const row = new Array(g);
-    for (let j = 0; j < g; j++) row[j] = bin.charCodeAt(i * g + j);
-    z[i] = row;
-  }
-  return z;
-}
-
 function near(xa, ya, px, py, r2) {
   const dx = xa - px, dy = ya - py;
   return dx * dx + dy * dy <= r2;
