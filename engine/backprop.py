@@ -37,6 +37,7 @@ class Step:
     db: list[np.ndarray]
     new_params: list[tuple[np.ndarray, np.ndarray]]
     updates: list[tuple[np.ndarray, np.ndarray]]
+    weights: list[tuple[np.ndarray, np.ndarray]] | None = None  # the params before the step
     optimizer_before: Any = None
     optimizer_after: Any = None
     max_diff_vs_autodiff: float | None = None
@@ -115,6 +116,7 @@ def explicit_step(
         db=np_(dbs),
         new_params=np_(new_params),
         updates=np_(updates),
+        weights=np_(list(params)),
         optimizer_before=np_(opt_state),
         optimizer_after=np_(new_state),
     )

@@ -92,6 +92,7 @@ class Config:
     epochs: int = 1000  # the CLI's default run length
     title: str = ""
     caption: str = ""
+    view: str = ""  # a preset's hint to the playground: the panel to open first (e.g. "Step inspector")
 
     # ---- derived -------------------------------------------------------------------------------
     @property
@@ -135,7 +136,7 @@ class Config:
         }
         if self.params is not None:
             d["params"] = self.params
-        for k in ("title", "caption"):
+        for k in ("title", "caption", "view"):
             if getattr(self, k):
                 d[k] = getattr(self, k)
         return {k: v for k, v in d.items() if v is not None}
@@ -316,6 +317,7 @@ def parse_config(doc: Any) -> Config:
         epochs=_number(doc.get("epochs", 1000), "epochs", 1, limits.MAX_EPOCHS, integer=True),
         title=str(doc.get("title", ""))[:200],
         caption=str(doc.get("caption", ""))[:2000],
+        view=str(doc.get("view", ""))[:40],
     )
     check_output(cfg, cfg.classes if problem == "classification" else 0)
     return cfg

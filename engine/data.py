@@ -75,6 +75,9 @@ class Dataset:
         hi = np.array([a.max(), b.max()])
         span = np.maximum(hi - lo, 1e-3)
         lo, hi = lo - pad * span, hi + pad * span
+        short = hi - lo < 2.0  # one point, or points on a line: show at least ±1 around them
+        mid = (lo + hi) / 2
+        lo, hi = np.where(short, mid - 1.0, lo), np.where(short, mid + 1.0, hi)
         return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
 
 

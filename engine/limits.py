@@ -24,7 +24,9 @@ MAX_CLIP_NORM = 1e6
 MAX_REG_RATE = 10.0
 MAX_DROPOUT = 0.9
 MAX_SEED = 2**31 - 1
-MAX_RACE = 6
+MAX_RACE = 6  # racers in one optimiser race
+MAX_RACE_EPOCHS = 20_000
+MAX_SNAPSHOTS = 64  # weight snapshots a session keeps for the history scrubber (thinned as epochs grow)
 
 
 def bucket(n: int) -> int:

@@ -158,6 +158,38 @@ class History:
         return [{k: _jsonable(self.data[k][i]) for k in keys} for i in range(len(self))]
 
 
+class Snapshots:
+    """Weights at some epochs for the history scrubber, at most `cap` of them: when full, every other one is
+    dropped and the spacing between kept epochs doubles (memory stays bounded, epoch 0 is always kept)."""
+
+    def __init__(self, cap: int = limits.MAX_SNAPSHOTS):
+        self.cap, self.stride = cap, 1
+        self.items: list[tuple[int, Params]] = []
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def epochs(self) -> list[int]:
+        return [e for e, _ in self.items]
+
+    def add(self, epoch: int, params: Params) -> None:
+        if self.items and epoch - self.items[-1][0] < self.stride:
+            return
+        self.items.append((epoch, params))
+        while len(self.items) > self.cap:
+            self.stride *= 2
+            self.items = self.items[::2]
+
+    def at(self, epoch: int) -> tuple[int, Params]:
+        """The snapshot at or just before `epoch`."""
+        best = self.items[0]
+        for it in self.items:
+            if it[0] <= epoch:
+                best = it
+        return best
+
+
 def _jsonable(v):
     v = np.asarray(v)
     if v.ndim:
@@ -185,6 +217,8 @@ class Session:
         self.state: TrainState = init_state(self.spec, initial_params(self.cfg, self.spec), self.hyper, self.cfg.seed)
         self.initial_state = self.state
         self.history = History()
+        self.snapshots = Snapshots()
+        self.snapshots.add(0, self.state.params)
         self.divergence: Divergence | None = None
         self._load_arrays()
 
@@ -255,6 +289,7 @@ class Session:
         out = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]} if chunks else {}
         if out and len(out["epoch"]):
             self.history.extend({k: v for k, v in out.items() if k not in ("finite", "bad_layer")})
+            self.snapshots.add(self.epoch, self.params)
         return out
 
     # ---- looking at it --------------------------------------------------------------------------
@@ -266,9 +301,12 @@ class Session:
         a = output_activation(self.spec.out_act, logits(self.params, self.features(x), self.spec.activation))
         return np.asarray(class_probabilities(a, self.spec.out_act) if self.spec.problem == "classification" else a)
 
-    def grid(self, g: int = 100, bounds: tuple[float, float, float, float] | None = None) -> dict:
+    def grid(
+        self, g: int = 100, bounds: tuple[float, float, float, float] | None = None, params: Params | None = None
+    ) -> dict:
+        """Output and every hidden neuron's activation on a g×g grid (of the current or of given weights)."""
         b = jnp.asarray(bounds or self.dataset.bounds(), jnp.float32)
-        out = grid_eval(self.spec, self.params, b, g, self.dataset.dim)
+        out = grid_eval(self.spec, self.params if params is None else params, b, g, self.dataset.dim)
         return {"output": np.asarray(out["output"]), "hidden": [np.asarray(h) for h in out["hidden"]]}
 
     def rows(self, which: str | int = "train") -> tuple[np.ndarray, np.ndarray]:

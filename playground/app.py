@@ -24,15 +24,23 @@ from engine.device import describe
 from engine.features import FEATURES, ONE_D
 from engine.session import Session
 from playground import board as bd
-from playground import figures, state
-from playground.urlstate import config_to_query, query_to_config
+from playground import panels, state
+from playground.urlstate import UI_KEYS, config_to_query, query_to_config
 
-st.set_page_config(page_title="Backprop Playground", page_icon="🧠", layout="wide")
-st.html("<style>.block-container{padding-top:1.2rem;padding-bottom:1rem}</style>")
+HIDEABLE = ("data", "network", "optimizer", "transport", "draw", "sidebar", "share", *state.VIEW_FLAGS)
+hidden, present, flag_notes = state.classroom_flags(st.query_params.get("hide"), st.query_params.get("present"))
+st.set_page_config(
+    page_title="Backprop Playground",
+    page_icon="🧠",
+    layout="wide",
+    initial_sidebar_state="collapsed" if "sidebar" in hidden else "auto",
+)
+st.html(state.page_css(hidden, present))
 ss = st.session_state
 st.cache_resource(bd.ensure_plotly_js)()  # plotly.js from the plotly package, served locally
 MAX_UNDO = 30
 FPS = 20.0  # frames per second the play loop aims at; the browser shows what it can of them
+INSPECT = "inspect"
 PLAY_HINT = "Click to add a point, drag to spray, pick the eraser to remove. Drawing works while training runs."
 
 
@@ -52,17 +60,24 @@ def notice(msg: str) -> None:
     ss.notices.append(msg)
 
 
+def open_view(view: str) -> None:
+    if view in panels.VIEWS:
+        ss.view = view
+        ss.inspect = None
+
+
 def init() -> None:
     ss.notices, ss.undo, ss.acks, ss.seq, ss.playing = [], [], [], 0, False
     q = {k: st.query_params.get(k) for k in st.query_params}
     cfg, notes = query_to_config(q)
-    for n in notes:
+    for n in [*notes, *flag_notes]:
         notice(f"Link setting ignored — {n}")
     preset = q.get("preset")
     if preset:
         match = [p for t, p in state.presets().items() if p.stem == preset]
         if match:
             cfg = state.load_preset(match[0])
+            open_view(cfg.view)
         else:
             notice(f"Link setting ignored — preset: no preset named {preset[:40]!r}")
     try:
@@ -127,6 +142,7 @@ def on_preset() -> None:
         push_undo()
         new_session(state.load_preset(state.presets()[name]))
         set_widgets(ss.cfg)
+        open_view(ss.cfg.view)
 
 
 def on_stroke() -> None:
@@ -134,6 +150,13 @@ def on_stroke() -> None:
     if not stroke or stroke.get("id") in ss.acks:
         return
     ss.acks = [*ss.acks[-50:], stroke["id"]]
+    if stroke.get("tool") == "inspect":
+        i = state.nearest_point(ss.session.dataset, stroke)
+        if i is None:
+            notice("No point there to inspect: click on a point (or use Whole batch in the inspector).")
+        else:
+            ss.inspect, ss.view = i, "Step inspector"
+        return
     try:
         ds = state.apply_stroke(ss.session.dataset, stroke)
     except DataError as e:
@@ -229,23 +252,24 @@ sb.selectbox(
 if ss.cfg.caption:
     sb.info(f"**{ss.cfg.title}** — {ss.cfg.caption}")
 
-sb.header("Data")
+box_data = sb.container(key="sec_data")
+box_data.header("Data")
 kind = ss.w_problem
-sb.radio(
+box_data.radio(
     "Problem",
     list(state.PROBLEM_KINDS),
     key="w_problem",
     on_change=on_problem,
     help="Classification learns class probabilities; regression a value over the plane; curve fitting y(x).",
 )
-sb.selectbox(
+box_data.selectbox(
     "Data set",
     state.GENERATORS[kind],
     key="w_gen",
     on_change=on_settings,
     help="A seeded generator. Changing it replaces the points.",
 )
-c1, c2 = sb.columns(2)
+c1, c2 = box_data.columns(2)
 c1.number_input(
     "Points",
     4,
@@ -264,7 +288,7 @@ c2.slider(
     on_change=on_settings,
     help="Standard deviation of the noise added to the points (or the targets), relative to the data's scale.",
 )
-c1, c2 = sb.columns(2)
+c1, c2 = box_data.columns(2)
 c1.slider(
     "Test fraction",
     0.0,
@@ -283,7 +307,7 @@ c2.number_input(
     help="Seed of the generator and of the train/test split.",
 )
 if kind == "Classification" and ss.w_gen in MULTI_CLASS_GENERATORS:
-    sb.slider(
+    box_data.slider(
         "Classes",
         limits.MIN_CLASSES,
         limits.MAX_CLASSES,
@@ -291,7 +315,7 @@ if kind == "Classification" and ss.w_gen in MULTI_CLASS_GENERATORS:
         on_change=on_settings,
         help="Number of classes k; the output layer then has k softmax outputs.",
     )
-with sb.expander("CSV file"):
+with box_data.expander("CSV file"):
     st.file_uploader(
         "Load points from CSV",
         type=["csv", "txt"],
@@ -308,16 +332,17 @@ with sb.expander("CSV file"):
         help="The current points, with their train/test split.",
     )
 
-sb.header("Network")
+box_network = sb.container(key="sec_network")
+box_network.header("Network")
 one_d = kind == "Curve fitting (1-D)"
-sb.multiselect(
+box_network.multiselect(
     "Input features",
     list(ONE_D if one_d else FEATURES),
     key="w_features",
     on_change=on_settings,
     help="What the first layer sees: raw coordinates or fixed functions of them (x1², x1·x2, sin x1 …).",
 )
-sb.number_input(
+box_network.number_input(
     "Hidden layers",
     0,
     limits.MAX_HIDDEN_LAYERS,
@@ -326,7 +351,7 @@ sb.number_input(
     help="Layers between input and output. 0 is a linear (or logistic) model.",
 )
 if ss.w_layers:
-    cols = sb.columns(4)
+    cols = box_network.columns(4)
     for i in range(int(ss.w_layers)):
         cols[i % 4].number_input(
             f"h{i + 1}",
@@ -336,7 +361,7 @@ if ss.w_layers:
             on_change=on_settings,
             help=f"Neurons in hidden layer {i + 1}: the width of W{i}'s output.",
         )
-sb.selectbox(
+box_network.selectbox(
     "Activation σ",
     HIDDEN,
     key="w_act",
@@ -347,7 +372,7 @@ classes = ss.session.dataset.classes
 losses = state.losses_for(kind, classes)
 if ss.w_loss not in losses:
     ss.w_loss = "auto"
-sb.selectbox(
+box_network.selectbox(
     "Loss",
     losses,
     key="w_loss",
@@ -357,14 +382,14 @@ sb.selectbox(
 outs = state.outputs_for(ss.w_loss, kind)
 if ss.w_out not in outs:
     ss.w_out = "auto"
-sb.selectbox(
+box_network.selectbox(
     "Output activation",
     outs,
     key="w_out",
     on_change=on_settings,
     help="σ of the last layer; only those the chosen loss can use are offered.",
 )
-sb.selectbox(
+box_network.selectbox(
     "Initialisation",
     ("xavier", "he", "uniform", "zeros"),
     key="w_init",
@@ -372,8 +397,9 @@ sb.selectbox(
     help="Starting weights. zeros shows the symmetry problem: every neuron of a layer stays identical.",
 )
 
-sb.header("Optimiser")
-sb.selectbox(
+box_optimizer = sb.container(key="sec_optimizer")
+box_optimizer.header("Optimiser")
+box_optimizer.selectbox(
     "Optimiser",
     tuple(OPTIMIZERS),
     key="w_opt",
@@ -381,7 +407,7 @@ sb.selectbox(
     help="How a gradient becomes an update (all optax). sgd: W ← W − η·∂L/∂W.",
 )
 lrs = sorted({*state.LEARNING_RATES, float(ss.w_lr)})
-sb.select_slider(
+box_optimizer.select_slider(
     "Learning rate η",
     lrs,
     key="w_lr",
@@ -391,8 +417,8 @@ sb.select_slider(
 )
 for k, (default, lo, hi) in OPTIMIZERS[ss.w_opt].items():
     ss.setdefault(f"w_{k}", default)
-    sb.number_input(k, lo, hi, key=f"w_{k}", on_change=on_settings, format="%.6g", help=state.HYPER_HELP[k])
-sb.radio(
+    box_optimizer.number_input(k, lo, hi, key=f"w_{k}", on_change=on_settings, format="%.6g", help=state.HYPER_HELP[k])
+box_optimizer.radio(
     "Batch",
     ("Full batch", "SGD (1)", "Mini-batch"),
     key="w_batch_mode",
@@ -401,7 +427,7 @@ sb.radio(
     help="Points per gradient step: all (batch GD), one (SGD), or k (mini-batch, reshuffled every epoch).",
 )
 if ss.w_batch_mode == "Mini-batch":
-    sb.number_input(
+    box_optimizer.number_input(
         "Batch size k",
         2,
         limits.MAX_POINTS,
@@ -409,7 +435,7 @@ if ss.w_batch_mode == "Mini-batch":
         on_change=on_settings,
         help="Points per step; an epoch is ⌈n/k⌉ steps.",
     )
-with sb.expander("Regularisation, dropout, clipping, schedule"):
+with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
     st.selectbox(
         "Regularisation",
         ("none", "l1", "l2"),
@@ -485,7 +511,7 @@ with sb.expander("Regularisation, dropout, clipping, schedule"):
             on_change=on_settings,
             help="η follows ½(1+cos(π·t/T)) down to 0 over T epochs.",
         )
-sb.number_input(
+box_optimizer.number_input(
     "Seed",
     0,
     limits.MAX_SEED,
@@ -500,7 +526,7 @@ for n in ss.notices:
     st.warning(n, icon="⚠️")
 ss.notices = []
 
-t = st.columns([1.1, 0.9, 0.9, 0.9, 2.2, 1.6])
+t = st.container(key="sec_transport").columns([1.1, 0.9, 0.9, 0.9, 2.2, 1.6])
 t[0].button(
     "⏸ Pause" if ss.playing else "▶ Play",
     key="play",
@@ -530,16 +556,17 @@ if s.divergence is not None:
         icon="🛑",
     )
 
-v = st.columns([2.6, 0.75, 0.6, 0.6, 1.1, 1.1])
+v = st.container(key="sec_draw").columns([2.6, 0.75, 0.6, 0.6, 1.1, 1.1])
 if s.dataset.problem == "classification":
     k = s.dataset.classes
-    tools = [f"class {i}" for i in range(k)] + ["eraser"]
+    tools = [f"class {i}" for i in range(k)] + ["eraser", INSPECT]
     v[0].segmented_control(
         "Draw",
         tools,
         default=tools[1 if k > 1 else 0],
         key="w_tool",
-        help="What a click on the board adds: a point of this class, or erase points.",
+        help="What a click on the board does: add a point of this class, erase points, or open a point in the "
+        "step inspector.",
     )
     tool = ss.get("w_tool") or tools[0]
     label = int(tool.split()[1]) if tool.startswith("class") else 0
@@ -547,10 +574,10 @@ if s.dataset.problem == "classification":
 else:
     v[0].segmented_control(
         "Draw",
-        ["point", "eraser"],
+        ["point", "eraser", INSPECT],
         default="point",
         key="w_tool",
-        help="Add a point (1-D: where you click is (x, y)) or erase points.",
+        help="Add a point (1-D: where you click is (x, y)), erase points, or open a point in the step inspector.",
     )
     tool = ss.get("w_tool") or "point"
     label = 0
@@ -577,11 +604,12 @@ log_y = v[5].toggle("Log-scale loss", value=True, key="w_log", help="A log axis 
 sb.caption(f"Engine: JAX on **{describe()}**")
 
 ss.seq += 1
-base = bd.base_figures(s)
+base = bd.base_figures(s, big=present)
 if not log_y:
     base["figs"]["loss"]["layout"]["yaxis"]["type"] = "linear"
     base["figs_key"] += "-lin"
-ctx = bd.board_context(s, "erase" if tool == "eraser" else "add", label, target, show_test, False, PLAY_HINT)
+mode = "erase" if tool == "eraser" else "inspect" if tool == INSPECT else "add"
+ctx = bd.board_context(s, mode, label, target, show_test, present, PLAY_HINT)
 board = bd.component()
 board(
     key="board",
@@ -596,63 +624,51 @@ board(
 )
 frames = st.empty()
 
-# ---- metrics below the board ----------------------------------------------------------------------------
-h = s.history.data
-m1, m2, m3 = st.columns([1.1, 1.2, 1.2])
-with m1:
-    st.subheader("Metrics")
-    score = "accuracy" if s.dataset.problem == "classification" else "R²"
-    if len(s.history):
-        a, b2 = st.columns(2)
-        a.metric("Train loss", f"{h['train_loss'][-1]:.4g}")
-        b2.metric("Test loss", f"{h['test_loss'][-1]:.4g}" if np.isfinite(h["test_loss"][-1]) else "–")
-        a.metric(f"Train {score}", f"{h['train_score'][-1]:.3f}" if np.isfinite(h["train_score"][-1]) else "–")
-        b2.metric(f"Test {score}", f"{h['test_score'][-1]:.3f}" if np.isfinite(h["test_score"][-1]) else "–")
-    rep = s.report(test=bool(s.dataset.test.any()))
-    if s.dataset.problem == "classification" and rep:
-        st.dataframe(
-            {
-                "class": list(range(len(rep["precision"]))),
-                "precision": rep["precision"],
-                "recall": rep["recall"],
-                "F1": rep["f1"],
-                "support": rep["support"],
-            },
-            hide_index=True,
-            width="stretch",
+# ---- views below the board: only the open tab runs -------------------------------------------------------
+views = [v for v in panels.VIEWS if state.VIEW_FLAGS[panels.VIEWS.index(v)] not in hidden]
+if views:
+    if ss.get("view") not in views:
+        ss.view = views[0]
+    tabs = st.tabs(views, key="view", on_change="rerun")
+    renderers = dict(
+        zip(
+            panels.VIEWS,
+            (
+                panels.render_metrics,
+                panels.render_inspector,
+                panels.render_network,
+                panels.render_warp,
+                panels.render_race,
+                panels.render_history,
+            ),
+            strict=True,
         )
-        if "roc_auc" in rep:
-            st.caption(f"ROC AUC {rep['roc_auc']:.3f} on the {'test' if s.dataset.test.any() else 'training'} points")
-    st.caption(
-        f"Network {'-'.join(map(str, s.spec.sizes))} · {s.spec.activation} · loss {s.spec.loss} · "
-        f"{s.dataset.n} points ({int(s.dataset.test.sum())} test)"
     )
-with m2:
-    if s.dataset.problem == "classification" and rep:
-        st.plotly_chart(figures.confusion_figure(rep["confusion"]), width="stretch", key="conf")
-with m3:
-    ratio = h["update_ratio"][-1] if len(s.history) else None
-    st.plotly_chart(figures.update_ratio_figure(ratio, s.spec.sizes), width="stretch", key="ratio")
+    for name, tab in zip(views, tabs, strict=True):
+        if tab.open:
+            with tab:
+                renderers[name](s, present)
 
-with st.expander("Share and export"):
-    st.write("The address bar holds every setting (not the drawn points): copy it to share this set-up.")
-    st.download_button(
-        "Export state (config + points + weights) as JSON",
-        json.dumps(s.export()),
-        "backprop-playground.json",
-        "application/json",
-        help="The engine's config document: `python -m engine train` runs it too.",
-    )
-    st.file_uploader(
-        "Import a state or config JSON",
-        type=["json"],
-        key="w_import",
-        on_change=on_import,
-        help="A file exported here or any engine config; checked before anything changes.",
-    )
+if "share" not in hidden:
+    with st.expander("Share and export"):
+        st.write("The address bar holds every setting (not the drawn points): copy it to share this set-up.")
+        st.download_button(
+            "Export state (config + points + weights) as JSON",
+            json.dumps(s.export()),
+            "backprop-playground.json",
+            "application/json",
+            help="The engine's config document: `python -m engine train` runs it too.",
+        )
+        st.file_uploader(
+            "Import a state or config JSON",
+            type=["json"],
+            key="w_import",
+            on_change=on_import,
+            help="A file exported here or any engine config; checked before anything changes.",
+        )
 
 # the URL mirrors the configuration
-q = config_to_query(ss.cfg)
+q = config_to_query(ss.cfg) | {k: st.query_params[k] for k in UI_KEYS if k in st.query_params and k != "preset"}
 if dict(st.query_params) != q:
     st.query_params.from_dict(q)
 

@@ -205,3 +205,51 @@ def apply_stroke(ds: Dataset, stroke: dict) -> Dataset:
         return ds.add(pts, np.full(len(pts), label))
     target = float(stroke.get("target", 0.0))
     return ds.add(pts, np.full((len(pts), ds.n_targets), target))
+
+
+def nearest_point(ds: Dataset, stroke: dict) -> int | None:
+    """The data point nearest a click (within twice the stroke's radius), for the step inspector."""
+    pts = np.asarray(stroke.get("pts") or [], np.float64).reshape(-1, 2)
+    if ds.n == 0 or len(pts) == 0 or not np.isfinite(pts).all():
+        return None
+    p = pts[0]
+    xy = ds.x if ds.dim == 2 else np.concatenate([ds.x, ds.y[:, :1]], 1)
+    d = np.hypot(*(xy - p).T)
+    i = int(np.argmin(d))
+    r = float(stroke.get("radius") or 0.0)
+    return i if r <= 0 or d[i] <= 2 * r or d[i] <= 0.05 * np.ptp(xy, 0).max() else None
+
+
+# ---- classroom -----------------------------------------------------------------------------------
+SECTION_FLAGS = ("data", "network", "optimizer", "transport", "draw", "sidebar", "share")
+VIEW_FLAGS = ("metrics", "inspector", "diagram", "warp", "race", "history")  # one per tab, in order
+
+
+def classroom_flags(hide: str | None, present: str | None) -> tuple[set[str], bool, list[str]]:
+    """?hide=data,race,… hides those controls or panels; ?present=1 is the projector layout. Unknown names are
+    ignored with a notice."""
+    notes = []
+    hidden = set()
+    for name in (hide or "")[:300].split(","):
+        name = name.strip().lower()
+        if not name:
+            continue
+        if name in SECTION_FLAGS or name in VIEW_FLAGS:
+            hidden.add(name)
+        else:
+            notes.append(f"hide: no panel named {name[:30]!r} (known: {', '.join(SECTION_FLAGS + VIEW_FLAGS)})")
+    on = str(present or "").strip().lower()
+    if on not in ("", "0", "1", "true", "false", "yes", "no"):
+        notes.append(f"present: expected 1 or 0, got {on[:20]!r}")
+    return hidden, on in ("1", "true", "yes"), notes
+
+
+def page_css(hidden: set[str], present: bool) -> str:
+    """Page styles: hidden sections (widgets stay, so settings keep their values) and projector type sizes."""
+    rules = [".block-container{padding-top:1.2rem;padding-bottom:1rem}"]
+    rules += [f".st-key-sec_{k}{{display:none}}" for k in sorted(hidden) if k in SECTION_FLAGS]
+    if "sidebar" in hidden:
+        rules.append('section[data-testid="stSidebar"],[data-testid="stSidebarCollapsedControl"]{display:none}')
+    if present:
+        rules.append("html{font-size:20px} .stApp h3{font-size:2rem} .katex{font-size:1.3em}")
+    return "<style>" + "".join(rules) + "</style>"

@@ -1,0 +1,181 @@
+"""Optimiser race: up to `limits.MAX_RACE` optimisers (or learning rates) train from the same initial weights,
+on the same data and the same shuffling, in one vmapped engine call.
+
+Different optimisers share one compiled program through `optim.switch`: every racer carries every optimiser's
+state and the index of its own. Their paths are drawn on a fixed 2-D slice of the loss landscape: the plane
+through the initial weights θ₀ spanned by the initial descent direction −∇L(θ₀) and a seeded random direction
+orthogonal to it, both unit vectors in parameter space (fixed before training, so not fitted to the paths).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+from jax.flatten_util import ravel_pytree
+
+from engine import limits
+from engine.config import OPTIMIZERS, Config, ConfigError, Optimizer
+from engine.data import Dataset
+from engine.features import apply_features
+from engine.losses import data_loss
+from engine.model import Params, logits
+from engine.optim import RACE_SEPARATOR
+from engine.session import initial_params, make_hyper, make_spec, to_data
+from engine.train import Data, Spec, TrainState, init_state, regularization_loss, train_epochs
+
+
+def label(opt: Optimizer) -> str:
+    return f"{opt.name} η={opt.learning_rate:g}"
+
+
+def race_spec(spec: Spec, racers: list[Optimizer]) -> Spec:
+    names = list(dict.fromkeys(o.name for o in racers))
+    hyper = tuple(dict.fromkeys(k for n in names for k in OPTIMIZERS[n]))
+    if len(names) == 1:
+        return spec._replace(optimizer=names[0], hyper_names=hyper)
+    return spec._replace(optimizer=RACE_SEPARATOR.join(names), hyper_names=(*hyper, "member"))
+
+
+def racer_hyper(cfg: Config, spec: Spec, opt: Optimizer) -> dict[str, Array]:
+    """One racer's traced numbers: its learning rate and hyper-parameters (defaults for the other members'),
+    the index of its optimiser in the switch, and the config's shared regularisation / dropout / clipping."""
+    h = make_hyper(cfg)
+    h["learning_rate"] = jnp.float32(opt.learning_rate)
+    names = spec.optimizer.split(RACE_SEPARATOR)
+    own = dict(opt.hyper)
+    for k in spec.hyper_names:
+        if k == "member":
+            h[k] = jnp.float32(names.index(opt.name))
+        else:
+            default = next(OPTIMIZERS[n][k][0] for n in names if k in OPTIMIZERS[n])
+            h[k] = jnp.float32(own.get(k, default))
+    return {k: v for k, v in h.items() if k in (*spec.hyper_names, "learning_rate", "max_norm", "reg_rate", "dropout")}
+
+
+@partial(jax.jit, static_argnames=("spec", "n_epochs"))
+def race_epochs(
+    spec: Spec, n_epochs: int, states: TrainState, train: Data, test: Data, hypers: dict[str, Array]
+) -> tuple[TrainState, dict[str, Array]]:
+    """`train_epochs` for every racer at once: states and hypers carry a leading racer axis, data is shared."""
+    return jax.vmap(lambda s, h: train_epochs(spec, n_epochs, s, train, test, h))(states, hypers)
+
+
+def objective(spec: Spec, params: Params, feats: Array, data: Data, reg_rate: Array) -> Array:
+    w = (jnp.arange(feats.shape[0]) < data.n).astype(jnp.float32)
+    z = logits(params, feats, spec.activation)
+    return data_loss(spec.loss, z, data.y, spec.out_act, w) + regularization_loss(spec.regularization, params, reg_rate)
+
+
+@partial(jax.jit, static_argnames=("spec", "unravel"))
+def landscape(
+    spec: Spec, unravel, theta0: Array, d1: Array, d2: Array, alphas: Array, betas: Array, data: Data, reg: Array
+) -> Array:
+    """Loss at θ₀ + α·d₁ + β·d₂ for every (β, α) of the grid: (len(betas), len(alphas))."""
+    feats = apply_features(spec.features, data.x)
+
+    def at(a, b):
+        return objective(spec, unravel(theta0 + a * d1 + b * d2), feats, data, reg)
+
+    return jax.vmap(lambda b: jax.vmap(lambda a: at(a, b))(alphas))(betas)
+
+
+def directions(spec: Spec, params: Params, data: Data, reg: Array, seed: int) -> tuple[Array, Array, object]:
+    """Unit directions of the slice: −∇L(θ₀) and a random one orthogonal to it (fixed before training)."""
+    theta0, unravel = ravel_pytree(params)
+    feats = apply_features(spec.features, data.x)
+    g, _ = ravel_pytree(jax.grad(lambda p: objective(spec, p, feats, data, reg))(params))
+    r = jax.random.normal(jax.random.key(seed + 7919), theta0.shape)
+    d1 = -g / jnp.linalg.norm(g) if float(jnp.linalg.norm(g)) > 0 else r / jnp.linalg.norm(r)
+    r = r - (r @ d1) * d1
+    return d1, r / jnp.linalg.norm(r), unravel
+
+
+@dataclass
+class Race:
+    """The racers' shared start, their stacked training state, metrics and projected paths."""
+
+    cfg: Config
+    dataset: Dataset
+    racers: list[Optimizer]
+    spec: Spec = field(init=False)
+    base_spec: Spec = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.racers) <= limits.MAX_RACE:
+            raise ConfigError(f"race: between 1 and {limits.MAX_RACE} racers")
+        self.base_spec = make_spec(self.cfg, self.dataset)
+        self.spec = race_spec(self.base_spec, self.racers)
+        self.params0 = initial_params(self.cfg, self.base_spec)
+        self.hypers = [racer_hyper(self.cfg, self.spec, o) for o in self.racers]
+        states = [init_state(self.spec, self.params0, h, self.cfg.seed) for h in self.hypers]
+        self.state: TrainState = jax.tree.map(lambda *xs: jnp.stack(xs), *states)
+        self.hyper = jax.tree.map(lambda *xs: jnp.stack(xs), *self.hypers)
+        self.train_data = to_data(self.dataset, self.base_spec, test=False)
+        self.test_data = to_data(self.dataset, self.base_spec, test=True)
+        reg = make_hyper(self.cfg)["reg_rate"]
+        self.reg = reg
+        self.theta0, _ = ravel_pytree(self.params0)
+        self.d1, self.d2, self.unravel = directions(self.base_spec, self.params0, self.train_data, reg, self.cfg.seed)
+        self.metrics: dict[str, np.ndarray] = {}
+        self.path: list[np.ndarray] = [self._project()]  # (racers, 2) per snapshot
+        self.path_epochs: list[int] = [0]
+
+    @property
+    def labels(self) -> list[str]:
+        return [label(o) for o in self.racers]
+
+    @property
+    def epoch(self) -> int:
+        """Epochs run (a racer that diverged stopped at its last finite state earlier)."""
+        return self.path_epochs[-1]
+
+    def params(self, i: int) -> Params:
+        return jax.tree.map(lambda a: a[i], self.state.params)
+
+    def _project(self) -> np.ndarray:
+        flat = jax.vmap(lambda p: ravel_pytree(p)[0])(self.state.params) - self.theta0
+        return np.stack([np.asarray(flat @ self.d1), np.asarray(flat @ self.d2)], axis=1)
+
+    def run(self, epochs: int, snapshots: int = 20) -> None:
+        """Train every racer `epochs` more epochs, recording the path at least `snapshots` times (in compiled
+        chunk sizes, so between `snapshots` and 10× as many points)."""
+        chunk = max(c for c in limits.EPOCH_CHUNKS if c <= max(1, epochs // snapshots))
+        done = 0
+        while done < epochs:
+            size = max(c for c in limits.EPOCH_CHUNKS if c <= min(chunk, epochs - done))
+            self.state, m = race_epochs(self.spec, size, self.state, self.train_data, self.test_data, self.hyper)
+            m = jax.tree.map(np.asarray, m)  # (racers, epochs, …)
+            m["epoch"] = np.broadcast_to(self.epoch + 1 + np.arange(size), m["finite"].shape)
+            for k, v in m.items():
+                self.metrics[k] = np.concatenate([self.metrics[k], v], axis=1) if k in self.metrics else v
+            done += size
+            self.path.append(self._project())
+            self.path_epochs.append(self.epoch + size)
+
+    def diverged(self) -> list[bool]:
+        f = self.metrics.get("finite")
+        return [False] * len(self.racers) if f is None else [not bool(x.all()) for x in f]
+
+    def landscape(self, g: int = 41, margin: float = 0.25) -> dict[str, np.ndarray]:
+        """The loss over the slice, on a g×g grid that covers every path with a margin."""
+        pts = np.concatenate(self.path)
+        pts = pts[np.isfinite(pts).all(1)]
+        lo, hi = pts.min(0), pts.max(0)
+        span = np.full(2, max(float((hi - lo).max()), 1e-3))  # square, so the slice is not distorted
+        mid = (lo + hi) / 2
+        lo, hi = mid - span * (0.5 + margin), mid + span * (0.5 + margin)
+        alphas = jnp.linspace(lo[0], hi[0], g, dtype=jnp.float32)
+        betas = jnp.linspace(lo[1], hi[1], g, dtype=jnp.float32)
+        z = landscape(
+            self.base_spec, self.unravel, self.theta0, self.d1, self.d2, alphas, betas, self.train_data, self.reg
+        )
+        return {"alpha": np.asarray(alphas), "beta": np.asarray(betas), "loss": np.asarray(z)}
+
+    def paths(self) -> np.ndarray:
+        """(racers, snapshots, 2) coordinates of each racer's weights in the slice."""
+        return np.stack(self.path, axis=1)

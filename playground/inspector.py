@@ -1,0 +1,237 @@
+"""The backprop step inspector: one explicit step (engine.backprop.Step) written out as formulas with numbers.
+
+Pure functions from a Step to sections of LaTeX (rendered by st.latex / KaTeX, which Streamlit bundles). Layers
+are numbered from 1 as in the textbook: W⁽ˡ⁾ is the engine's W{l-1}, a⁽⁰⁾ the input features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from engine.activations import DERIVATIVES, FORMULAS
+from engine.backprop import Step
+from engine.train import Spec
+
+MAX_ROWS, MAX_COLS = 6, 6
+DELTA = r"\delta"
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str] = field(default_factory=list)  # LaTeX, one display formula each
+    notes: list[str] = field(default_factory=list)  # plain markdown
+
+
+def num(v: float, digits: int = 4) -> str:
+    """A number as LaTeX: 4 significant digits, powers of ten written out."""
+    v = float(v)
+    if not np.isfinite(v):
+        return r"\text{NaN}" if np.isnan(v) else (r"\infty" if v > 0 else r"-\infty")
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e5:
+        s = f"{v:.{digits}g}"
+        return s
+    m, e = f"{v:.{digits - 1}e}".split("e")
+    return rf"{m}{{\times}}10^{{{int(e)}}}"
+
+
+def mat(a: np.ndarray, max_rows: int = MAX_ROWS, max_cols: int = MAX_COLS) -> str:
+    """A vector or matrix as a bmatrix, elided with ⋯ / ⋮ beyond max_rows × max_cols."""
+    a = np.atleast_2d(np.asarray(a, np.float64))
+    r, c = a.shape
+    rows = list(range(r)) if r <= max_rows else [*range(max_rows - 1), -1]
+    cols = list(range(c)) if c <= max_cols else [*range(max_cols - 1), -1]
+    out = []
+    for i in rows:
+        cells = [num(a[i, j]) for j in cols]
+        if c > max_cols:
+            cells.insert(max_cols - 1, r"\cdots")
+        out.append(" & ".join(cells))
+        if r > max_rows and i == rows[-2]:
+            out.append(" & ".join([r"\vdots"] * len(cells)))
+    body = r" \\ ".join(out)
+    shape = rf"_{{{r}\times{c}}}" if r > max_rows or c > max_cols else ""
+    return rf"\begin{{bmatrix}}{body}\end{{bmatrix}}{shape}"
+
+
+def sup(name: str, l: int) -> str:
+    return rf"{name}^{{({l})}}"
+
+
+def forward_section(step: Step, spec: Spec) -> Section:
+    sec = Section("1 · Forward pass")
+    L = len(step.z)
+    sec.notes.append(
+        f"a⁽⁰⁾ holds the input features ({', '.join(spec.features)}), one row per example. "
+        f"Hidden σ = {spec.activation}; output σ = {spec.out_act}."
+    )
+    for l in range(1, L + 1):
+        act = spec.out_act if l == L else spec.activation
+        sec.lines.append(
+            rf"{sup('z', l)} = {sup('a', l - 1)}{sup('W', l)} + {sup('b', l)} = "
+            rf"{mat(step.a[l - 1])}{mat(step.weights[l - 1][0])} + {mat(step.weights[l - 1][1][None, :])}"
+            rf" = {mat(step.z[l - 1])}"
+        )
+        sec.lines.append(rf"{sup('a', l)} = \sigma_{{\text{{{act}}}}}({sup('z', l)}) = {mat(step.a[l])}")
+    sec.lines.append(FORMULAS[spec.activation])
+    return sec
+
+
+LOSS_FORMULAS = {
+    "mse": r"L = \frac{1}{n\,m}\sum_{i,j}(\hat y_{ij} - y_{ij})^2",
+    "half_sse": r"L = \tfrac12\sum_{i,j}(y_{ij} - \hat y_{ij})^2",
+    "bce": r"L = -\frac{1}{n\,m}\sum_{i,j}\big(y_{ij}\ln\hat y_{ij} + (1-y_{ij})\ln(1-\hat y_{ij})\big)",
+    "cross_entropy": r"L = -\frac1n\sum_i\sum_k y_{ik}\ln\hat y_{ik}",
+}
+
+
+def loss_section(step: Step, spec: Spec, y: np.ndarray) -> Section:
+    sec = Section("2 · Loss")
+    sec.lines.append(LOSS_FORMULAS[spec.loss])
+    sec.lines.append(rf"\hat y = {sup('a', len(step.z))} = {mat(step.a[-1])},\quad y = {mat(y)}")
+    total = rf"L = {num(step.data_loss, 6)}"
+    if step.reg_loss:
+        total += rf" \;+\; \lambda R(W) = {num(step.data_loss)} + {num(step.reg_loss)} = {num(step.loss)}"
+    sec.lines.append(total)
+    return sec
+
+
+def output_delta_formula(spec: Spec) -> str:
+    L = "L"
+    if spec.loss == "cross_entropy":
+        return rf"{sup(DELTA, L)} = \frac{{\partial L}}{{\partial {sup('z', L)}}} = \frac{{1}}{{n}}(\hat y - y)"
+    if spec.loss == "bce":
+        return rf"{sup(DELTA, L)} = \frac{{\partial L}}{{\partial {sup('z', L)}}} = \frac{{1}}{{n\,m}}(\hat y - y)"
+    dl = {"mse": r"\frac{2}{n\,m}(\hat y - y)", "half_sse": r"(\hat y - y)"}[spec.loss]
+    zL = sup("z", L)
+    return rf"{sup(DELTA, L)} = \frac{{\partial L}}{{\partial \hat y}} \odot \sigma'({zL}) = {dl} \odot \sigma'({zL})"
+
+
+def backward_section(step: Step, spec: Spec) -> Section:
+    sec = Section("3 · Error terms δ, from the output back")
+    L = len(step.z)
+    sec.lines.append(output_delta_formula(spec).replace("^{(L)}", f"^{{({L})}}") + rf" = {mat(step.delta[-1])}")
+    for l in range(L - 1, 0, -1):
+        sp = np.asarray(DERIVATIVES[spec.activation](jnp.asarray(step.z[l - 1])))
+        sec.lines.append(
+            rf"{sup(DELTA, l)} = ({sup(DELTA, l + 1)}\,{sup('W', l + 1)}{{}}^{{\!\top}}) \odot \sigma'({sup('z', l)})"
+            rf" = \big({mat(step.delta[l])}{mat(step.weights[l][0].T)}\big) \odot {mat(sp)} = {mat(step.delta[l - 1])}"
+        )
+    if L == 1:
+        sec.notes.append("No hidden layer: the output δ is the only error term.")
+    return sec
+
+
+def gradient_section(step: Step, spec: Spec, reg_rate: float) -> Section:
+    sec = Section("4 · Gradients")
+    reg = {"l2": rf" + \lambda {sup('W', 'l')}", "l1": rf" + \lambda\,\mathrm{{sign}}({sup('W', 'l')})"}.get(
+        spec.regularization, ""
+    )
+    sec.lines.append(
+        rf"\frac{{\partial L}}{{\partial {sup('W', 'l')}}} = {sup('a', 'l-1')}{{}}^{{\top}} {sup(DELTA, 'l')}{reg},"
+        rf"\qquad \frac{{\partial L}}{{\partial {sup('b', 'l')}}} = \textstyle\sum_{{\text{{rows}}}} {sup(DELTA, 'l')}"
+    )
+    if reg:
+        sec.notes.append(f"λ = {reg_rate:g} ({spec.regularization} regularisation of the weights, not the biases).")
+    for l in range(1, len(step.z) + 1):
+        sec.lines.append(
+            rf"\frac{{\partial L}}{{\partial {sup('W', l)}}} = {mat(step.dW[l - 1])},\qquad"
+            rf"\frac{{\partial L}}{{\partial {sup('b', l)}}} = {mat(step.db[l - 1][None, :])}"
+        )
+    if step.max_diff_vs_autodiff is not None:
+        sec.notes.append(
+            f"`jax.grad` of the same loss gives the same gradients: max |explicit − jax.grad| = "
+            f"{step.max_diff_vs_autodiff:.2e}."
+        )
+    return sec
+
+
+UPDATE_FORMULAS = {
+    "sgd": [r"W \leftarrow W - \eta\, g"],
+    "momentum": [r"v \leftarrow \mu v + g", r"W \leftarrow W - \eta\, v"],
+    "nesterov": [r"v \leftarrow \mu v + g", r"W \leftarrow W - \eta\,(g + \mu v)"],
+    "adagrad": [r"G \leftarrow G + g^2", r"W \leftarrow W - \eta\, g / \sqrt{G + \epsilon}"],
+    "rmsprop": [r"s \leftarrow \rho s + (1-\rho) g^2", r"W \leftarrow W - \eta\, g / \sqrt{s + \epsilon}"],
+    "adam": [
+        r"m \leftarrow \beta_1 m + (1-\beta_1) g,\quad v \leftarrow \beta_2 v + (1-\beta_2) g^2",
+        r"\hat m = m / (1-\beta_1^t),\quad \hat v = v / (1-\beta_2^t)",
+        r"W \leftarrow W - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)",
+    ],
+    "adamw": [
+        r"m \leftarrow \beta_1 m + (1-\beta_1) g,\quad v \leftarrow \beta_2 v + (1-\beta_2) g^2",
+        r"\hat m = m / (1-\beta_1^t),\quad \hat v = v / (1-\beta_2^t)",
+        r"W \leftarrow W - \eta\,\big(\hat m / (\sqrt{\hat v} + \epsilon) + \lambda_w W\big)",
+    ],
+}
+MOMENT_NAMES = {"mu": "m", "nu": "v", "trace": "v", "sum_of_squares": "G"}
+RMS_NAME = {"rmsprop": "s"}
+
+
+def _find(state, name: str):
+    try:
+        return optax.tree_utils.tree_get(state, name)
+    except (KeyError, ValueError):
+        return None
+
+
+def optimizer_numbers(name: str, after) -> dict[str, object]:
+    """The optimiser's state after the step: moments per layer (lists of (W, b)) and the step count t."""
+    out: dict[str, object] = {}
+    for key in ("mu", "nu", "trace", "sum_of_squares"):
+        v = _find(after, key)
+        if v is not None:
+            label = RMS_NAME.get(name, MOMENT_NAMES[key]) if key == "nu" and name == "rmsprop" else MOMENT_NAMES[key]
+            out[label] = v
+    counts = [
+        int(np.asarray(c))
+        for p, c in optax.tree_utils.tree_get_all_with_path(after, "count")
+        if "ScaleByAdam" in str(p) or name in ("adam", "adamw")
+    ]
+    if counts:
+        out["t"] = max(counts)
+    return out
+
+
+def update_section(step: Step, spec: Spec, hyper: dict[str, float]) -> Section:
+    name = spec.optimizer
+    sec = Section(f"5 · Update ({name})")
+    sec.lines += UPDATE_FORMULAS[name]
+    shown = ", ".join(f"{k} = {v:g}" for k, v in hyper.items() if k not in ("member",))
+    sec.notes.append(f"Numbers of this step: {shown}. g is ∂L/∂W (after clipping when it is on).")
+    nums = optimizer_numbers(name, step.optimizer_after)
+    if "t" in nums:
+        t = nums["t"]
+        b1, b2 = hyper.get("b1", 0.9), hyper.get("b2", 0.999)
+        sec.lines.append(rf"t = {t}:\quad 1-\beta_1^t = {num(1 - b1**t)},\quad 1-\beta_2^t = {num(1 - b2**t)}")
+    for l in range(1, len(step.z) + 1):
+        W, b = step.weights[l - 1]
+        dW, db = step.updates[l - 1]
+        for label, tree in nums.items():
+            if label == "t":
+                continue
+            sec.lines.append(rf"{label}_{{{sup('W', l)}}} = {mat(np.asarray(tree[l - 1][0]))}")
+        W1, b1 = step.new_params[l - 1]
+        dw, dbl = sup(r"\Delta W", l), sup(r"\Delta b", l)
+        sec.lines.append(rf"{sup('W', l)} \leftarrow {sup('W', l)} + {dw} = {mat(W)} + {mat(dW)} = {mat(W1)}")
+        sec.lines.append(
+            rf"{sup('b', l)} \leftarrow {sup('b', l)} + {dbl} = "
+            rf"{mat(b[None, :])} + {mat(db[None, :])} = {mat(b1[None, :])}"
+        )
+    return sec
+
+
+def sections(step: Step, spec: Spec, y: np.ndarray, hyper: dict[str, float], reg_rate: float = 0.0) -> list[Section]:
+    """Everything the inspector shows, in reading order."""
+    return [
+        forward_section(step, spec),
+        loss_section(step, spec, y),
+        backward_section(step, spec),
+        gradient_section(step, spec, reg_rate),
+        update_section(step, spec, hyper),
+    ]

@@ -1,0 +1,426 @@
+"""The panels under the board (one tab each): metrics, step inspector, network diagram, hidden-space warp,
+optimiser race, history. Each `render_*` reads the session, builds figures with the pure modules and lays them
+out with Streamlit; callbacks change session state only.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from engine import limits
+from engine.config import DEFAULT_LR, OPTIMIZERS, ConfigError, Optimizer
+from engine.race import Race
+from engine.session import Session
+from engine.views import layer_activations, neuron_maps
+from playground import board as bd
+from playground import figures, inspector, network, race_view, warp
+from playground.theme import DIVERGING
+
+ss = st.session_state
+VIEWS = ("Metrics", "Step inspector", "Network", "Hidden space", "Optimiser race", "History")
+RACE_EPOCHS = (100, 300, 1000, 3000, 10000)
+
+
+# ---- shared -------------------------------------------------------------------------------------------
+def state_figure(s: Session, params=None, g: int = 80, big: bool = False, height: int = 420):
+    """The boundary (or fitted curve) of the session's data under the given weights (default: current)."""
+    ds = s.dataset
+    b = ds.bounds()
+    out = s.grid(g, params=params)["output"]
+    if ds.dim == 1:
+        return figures.curve_figure(np.linspace(b[0], b[1], g), out, ds.x, ds.y, ds.test, b, height=height, big=big)
+    field = figures.boundary_field(out, ds.problem, ds.classes, bd.target_range(s))
+    return figures.boundary_figure(field, b, ds.x, ds.y, ds.test, ds.problem, height=height, big=big)
+
+
+def score_name(s: Session) -> str:
+    return "accuracy" if s.dataset.problem == "classification" else "R²"
+
+
+# ---- metrics ------------------------------------------------------------------------------------------
+def render_metrics(s: Session, big: bool) -> None:
+    h = s.history.data
+    m1, m2, m3 = st.columns([1.1, 1.2, 1.2])
+    with m1:
+        score = score_name(s)
+        if len(s.history):
+            a, b2 = st.columns(2)
+            fmt = lambda v, f: f"{v:{f}}" if np.isfinite(v) else "–"  # noqa: E731
+            a.metric("Train loss", fmt(h["train_loss"][-1], ".4g"))
+            b2.metric("Test loss", fmt(h["test_loss"][-1], ".4g"))
+            a.metric(f"Train {score}", fmt(h["train_score"][-1], ".3f"))
+            b2.metric(f"Test {score}", fmt(h["test_score"][-1], ".3f"))
+        rep = s.report(test=bool(s.dataset.test.any()))
+        if s.dataset.problem == "classification" and rep:
+            st.dataframe(
+                {
+                    "class": list(range(len(rep["precision"]))),
+                    "precision": rep["precision"],
+                    "recall": rep["recall"],
+                    "F1": rep["f1"],
+                    "support": rep["support"],
+                },
+                hide_index=True,
+                width="stretch",
+            )
+            if "roc_auc" in rep:
+                part = "test" if s.dataset.test.any() else "training"
+                st.caption(f"ROC AUC {rep['roc_auc']:.3f} on the {part} points")
+        st.caption(
+            f"Network {'-'.join(map(str, s.spec.sizes))} · {s.spec.activation} · loss {s.spec.loss} · "
+            f"{s.dataset.n} points ({int(s.dataset.test.sum())} test)"
+        )
+    with m2:
+        if s.dataset.problem == "classification" and rep:
+            st.plotly_chart(figures.confusion_figure(rep["confusion"], big=big), width="stretch", key="conf")
+    with m3:
+        ratio = h["update_ratio"][-1] if len(s.history) else None
+        st.plotly_chart(figures.update_ratio_figure(ratio, s.spec.sizes, big=big), width="stretch", key="ratio")
+
+
+# ---- step inspector -------------------------------------------------------------------------------------
+def inspected(s: Session) -> str | int:
+    i = ss.get("inspect")
+    return "train" if i is None or i >= s.dataset.n else int(i)
+
+
+def inspector_hyper(s: Session) -> dict[str, float]:
+    opt = s.current_optimizer_state()
+    h = {k: float(v) for k, v in s.hyper.items() if k not in ("reg_rate", "dropout")}
+    lr = inspector._find(opt, "learning_rate")
+    if lr is not None:
+        h["learning_rate"] = float(np.asarray(lr))
+    return h
+
+
+def on_apply_step() -> None:
+    s: Session = ss.session
+    which = inspected(s)
+    step, state = s.backprop_step(which)
+    s.apply_step(step, state)
+    before = step.loss
+    after = s.backprop_step(which)[0].loss
+    ss.notices.append(f"Applied the inspected step: its loss went {before:.6g} → {after:.6g}.")
+
+
+def on_inspect_batch() -> None:
+    ss.inspect = None
+
+
+def render_inspector(s: Session, big: bool) -> None:
+    which = inspected(s)
+    ds = s.dataset
+    c1, c2, c3 = st.columns([3, 1, 1])
+    if which == "train":
+        n = int((~ds.test).sum())
+        c1.markdown(
+            f"**The whole batch**: all {n} training points, the gradient of the mean loss. "
+            "To follow one point, pick **inspect** under *Draw* and click it on the board."
+        )
+    else:
+        xs = ", ".join(f"{v:.3g}" for v in ds.x[which])
+        lab = f"class {int(ds.y[which])}" if ds.problem == "classification" else f"target {ds.y[which].tolist()}"
+        c1.markdown(f"**Point #{which}** at ({xs}), {lab}{' (a test point)' if ds.test[which] else ''}.")
+    c2.button(
+        "Whole batch",
+        on_click=on_inspect_batch,
+        width="stretch",
+        disabled=which == "train",
+        help="Inspect the step on every training point at once (what full-batch gradient descent does).",
+    )
+    c3.button(
+        "Apply this step",
+        on_click=on_apply_step,
+        type="primary",
+        width="stretch",
+        help="Perform exactly the update shown below: the weights and the optimiser state become the new ones.",
+    )
+    if which == "train" and not (~ds.test).any():
+        st.info("There are no training points to inspect: draw some on the board.")
+        return
+    step, _ = s.backprop_step(which)
+    _, y = s.rows(which)
+    if s.spec.dropout:
+        st.caption("Dropout is off in the inspector: it shows the deterministic step.")
+    secs = inspector.sections(step, s.spec, y, inspector_hyper(s), float(s.hyper["reg_rate"]))
+    st.caption(
+        f"Epoch {s.epoch:,} · layers numbered from 1 as in the textbook: W⁽ˡ⁾ is the engine's W{{l−1}} "
+        "(a·W + b convention, W shaped fan-in × fan-out); matrices larger than 6×6 are elided."
+    )
+    for sec in secs:
+        st.markdown(f"#### {sec.title}")
+        for line in sec.lines:
+            st.latex(line)
+        for note in sec.notes:
+            st.caption(note)
+
+
+# ---- network diagram -------------------------------------------------------------------------------------
+def render_network(s: Session, big: bool) -> None:
+    ds = s.dataset
+    c1, c2 = st.columns([1, 3])
+    grads_on = c1.toggle(
+        "Show gradients ∂L/∂W",
+        key="w_net_grads",
+        help="Links show the whole-batch gradient of each weight instead of the weight.",
+    )
+    c2.caption(
+        "Each square is one neuron's activation over the input plane: blue high, orange low (white = 0 "
+        "when it takes both signs), stretched per neuron. Links: width and colour = weight (blue +, orange −). "
+        "Click a neuron to see its map large; hover for exact values."
+    )
+    maps = [np.asarray(m) for m in neuron_maps(s.spec, s.params, ds.bounds(), 24, ds.dim)]
+    params = [(np.asarray(W), np.asarray(b)) for W, b in s.params]
+    grads = None
+    if grads_on and (~ds.test).any():
+        step, _ = s.backprop_step("train")
+        grads = list(zip(step.dW, step.db, strict=True))
+    sel = ss.get("net_selected")
+    fig = network.network_figure(maps, params, s.spec.features, grads, sel, g=24, big=big)
+    event = st.plotly_chart(fig, width="stretch", key="net", on_select="rerun", selection_mode="points")
+    pts = [p for p in (event.selection.points if event else []) if p.get("customdata") is not None]
+    if pts:
+        ss.net_selected = tuple(int(v) for v in pts[0]["customdata"])
+        sel = ss.net_selected
+    if sel is not None and sel[0] < len(maps) and sel[1] < maps[sel[0]].shape[-1]:
+        l, j = sel
+        name = network.neuron_names(s.spec.sizes, s.spec.features)[l][j]
+        big_maps = neuron_maps(s.spec, s.params, ds.bounds(), 80, ds.dim)
+        m = np.asarray(big_maps[l])[..., j]
+        st.markdown(f"#### {name}: its activation over the input plane")
+        b = ds.bounds()
+        if ds.dim == 1:
+            fig = figures.curve_figure(
+                np.linspace(b[0], b[1], 80),
+                m[:, None],
+                ds.x,
+                ds.y,
+                ds.test,
+                (b[0], b[1], float(m.min()) - 0.1, float(m.max()) + 0.1),
+                height=380,
+                big=big,
+            )
+        else:
+            hi = float(np.abs(m).max()) or 1.0
+            field = figures.Field(m, -hi, hi, DIVERGING, name)
+            fig = figures.boundary_figure(field, b, ds.x, ds.y, ds.test, ds.problem, height=420, big=big)
+            fig.update_traces(showscale=True, selector={"type": "heatmap"})
+        st.plotly_chart(fig, width="stretch", key="neuron_big")
+
+
+# ---- hidden-space warp ------------------------------------------------------------------------------------
+def render_warp(s: Session, big: bool) -> None:
+    ds = s.dataset
+    sizes = s.spec.sizes
+    hidden = list(range(1, len(sizes) - 1))
+    if not hidden:
+        st.info("This network has no hidden layer: add one to see how it bends the plane.")
+        return
+    c1, c2, c3 = st.columns(3)
+    if ss.get("w_warp_layer") not in hidden:
+        ss.w_warp_layer = hidden[-1]
+    layer = c1.selectbox(
+        "Layer",
+        hidden,
+        format_func=lambda l: f"hidden layer {l} ({sizes[l]} neurons)",
+        key="w_warp_layer",
+        help="Which layer's view of the plane to show.",
+    )
+    width = sizes[layer]
+    options = [warp.PCA, *[f"neurons {i + 1} & {j + 1}" for i in range(width) for j in range(i + 1, width)]][:120]
+    if width == 1:
+        options = ["neuron 1"]
+    if ss.get("w_warp_axes") not in options:
+        ss.w_warp_axes = options[0]
+    choice = c2.selectbox(
+        "Axes",
+        options,
+        key="w_warp_axes",
+        help="Two neurons of the layer as x and y, or the 2-D projection that spreads the data most.",
+    )
+    if choice == warp.PCA:
+        axes = warp.PCA
+    elif width == 1:
+        axes = (0, 0)
+    else:
+        i, j = (int(t) - 1 for t in choice.replace("neurons ", "").split(" & "))
+        axes = (i, j)
+    c3.caption(
+        "Grey: the input grid's lines after the layer. When the classes can be split by a straight "
+        "line here, the layers after this one only need to draw that line."
+    )
+    lines = warp.grid_lines(ds.bounds(), ds.dim)
+    pts_in = np.concatenate([ds.x, *lines]) if ds.n else np.concatenate(lines)
+    acts = np.asarray(layer_activations(s.spec, s.params, np.asarray(pts_in, np.float32))[layer])
+    data_a, line_a = acts[: ds.n], acts[ds.n :]
+    M, mean, titles = warp.projection(data_a if ds.n else line_a, axes)
+    proj = lambda a: (a - mean) @ M  # noqa: E731
+    splits = np.cumsum([len(ln) for ln in lines])[:-1]
+    fig = warp.warp_figure(
+        np.split(proj(line_a), splits), proj(data_a), ds.y, ds.problem, titles, f"hidden layer {layer}", big=big
+    )
+    st.plotly_chart(fig, width="stretch", key="warp")
+
+
+# ---- optimiser race ----------------------------------------------------------------------------------------
+def default_racers(s: Session) -> list[dict]:
+    lr = float(f"{float(s.hyper['learning_rate']):.6g}")
+    return [
+        {"optimizer": "sgd", "learning_rate": lr},
+        {"optimizer": "momentum", "learning_rate": lr},
+        {"optimizer": "rmsprop", "learning_rate": DEFAULT_LR["rmsprop"]},
+        {"optimizer": "adam", "learning_rate": 0.01},
+    ]
+
+
+def racers_from_rows(rows: list[dict]) -> list[Optimizer]:
+    out = []
+    for r in rows:
+        name, lr = r.get("optimizer"), r.get("learning_rate")
+        if name is None and lr is None:
+            continue
+        if name not in OPTIMIZERS:
+            raise ConfigError(f"race: unknown optimiser {name!r}")
+        if lr is None or not np.isfinite(lr) or not 0 < float(lr) <= limits.MAX_LEARNING_RATE:
+            raise ConfigError(f"race: {name}'s learning rate must be in (0, {limits.MAX_LEARNING_RATE:g}]")
+        out.append(Optimizer(name, float(lr), tuple((k, v[0]) for k, v in OPTIMIZERS[name].items())))
+    if not 1 <= len(out) <= limits.MAX_RACE:
+        raise ConfigError(f"race: pick between 1 and {limits.MAX_RACE} optimisers")
+    return out
+
+
+def on_race() -> None:
+    s: Session = ss.session
+    try:
+        racers = racers_from_rows(ss.race_rows)
+        t0 = time.perf_counter()
+        race = Race(s.cfg, s.dataset, racers)
+        race.run(int(ss.w_race_epochs))
+    except ConfigError as e:
+        ss.notices.append(f"Race not run — {e}")
+        return
+    ss.race = race
+    ss.race_seconds = time.perf_counter() - t0
+
+
+def render_race(s: Session, big: bool) -> None:
+    import pandas as pd
+
+    if "race_rows" not in ss:
+        ss.race_rows = default_racers(s)
+    c1, c2 = st.columns([2.2, 1])
+    with c1:
+        edited = st.data_editor(
+            pd.DataFrame(ss.race_rows),
+            num_rows="dynamic",
+            column_config={
+                "optimizer": st.column_config.SelectboxColumn("optimiser", options=list(OPTIMIZERS), required=True),
+                "learning_rate": st.column_config.NumberColumn(
+                    "learning rate η", min_value=1e-6, max_value=limits.MAX_LEARNING_RATE, format="%g", required=True
+                ),
+            },
+            key="race_editor",
+            width="stretch",
+            hide_index=True,
+        )
+        ss.race_rows = edited.to_dict("records")
+    with c2:
+        st.select_slider(
+            "Epochs",
+            RACE_EPOCHS,
+            value=1000,
+            key="w_race_epochs",
+            help="Every racer trains this many epochs from the same initial weights.",
+        )
+        st.button(
+            "🏁 Race",
+            on_click=on_race,
+            type="primary",
+            width="stretch",
+            help=f"Up to {limits.MAX_RACE} optimisers (or learning rates) train in one vmapped engine call: "
+            "same initial weights, same data, same shuffling.",
+        )
+        st.caption("Other settings (network, loss, batch size, regularisation) are the sidebar's.")
+    race: Race | None = ss.get("race")
+    if race is None:
+        st.info("Pick optimisers and learning rates, then press Race.")
+        return
+    if race.dataset is not s.dataset or race.base_spec != s.spec:
+        st.caption("The network or the data changed since this race: press Race to rerun it.")
+    epochs = race.epoch
+    st.caption(
+        f"{len(race.racers)} racers × {epochs:,} epochs in one vmapped call per chunk: "
+        f"{ss.get('race_seconds', 0):.2f} s including compilation."
+    )
+    finals = race.metrics["train_loss"][:, -1]
+    div = race.diverged()
+    cols = st.columns(len(race.racers))
+    for i, c in enumerate(cols):
+        c.metric(
+            race.labels[i],
+            "diverged" if div[i] else f"{finals[i]:.4g}",
+            help="Final training loss" + (" (stopped at its last finite state)" if div[i] else ""),
+        )
+    a, b = st.columns([1, 1])
+    a.plotly_chart(race_view.race_loss_figure(race.metrics, race.labels, big=big), width="stretch", key="race_loss")
+    b.plotly_chart(
+        race_view.race_landscape_figure(race.landscape(), race.paths(), race.path_epochs, race.labels, big=big),
+        width="stretch",
+        key="race_land",
+    )
+    ds = race.dataset
+    bounds = ds.bounds()
+    fields = []
+    for i in range(len(race.racers)):
+        out = s.grid(50, bounds=bounds, params=race.params(i))["output"] if race.base_spec == s.spec else None
+        if out is None:
+            break
+        if ds.dim == 1:
+            fields.append((np.linspace(bounds[0], bounds[1], 50), out[:, 0]))
+        else:
+            fields.append(figures.boundary_field(out, ds.problem, ds.classes, bd.target_range(s)))
+    if len(fields) == len(race.racers):
+        y = ds.y
+        st.plotly_chart(
+            race_view.race_boundaries_figure(
+                fields, bounds, ds.x, y, ds.problem, race.labels, one_d=ds.dim == 1, big=big
+            ),
+            width="stretch",
+            key="race_bounds",
+        )
+
+
+# ---- history ------------------------------------------------------------------------------------------------
+def render_history(s: Session, big: bool) -> None:
+    epochs = s.snapshots.epochs
+    if len(epochs) < 2:
+        st.info("Train a little: snapshots of the weights are kept as epochs pass, and this slider replays them.")
+        return
+    e = st.select_slider(
+        "Epoch",
+        epochs,
+        value=epochs[-1],
+        key="w_hist_epoch",
+        help=f"Up to {limits.MAX_SNAPSHOTS} snapshots are kept; older ones thin out as training goes on.",
+    )
+    at, params = s.snapshots.at(int(e))
+    h = s.history.data
+    a, b = st.columns([1.2, 1])
+    with a:
+        st.plotly_chart(state_figure(s, params, big=big), width="stretch", key="hist_board")
+    with b:
+        k = int(np.searchsorted(h["epoch"], at, side="right")) - 1 if len(s.history) else -1
+        if k >= 0:
+            c1, c2 = st.columns(2)
+            c1.metric("Train loss", f"{h['train_loss'][k]:.4g}")
+            c2.metric(f"Test {score_name(s)}", f"{h['test_score'][k]:.3f}" if np.isfinite(h["test_score"][k]) else "–")
+        fig = figures.loss_figure(h, s.dataset.problem, height=300, big=big)
+        fig.add_vline(x=max(at, 1), line={"color": "#d62728", "width": 2})
+        st.plotly_chart(fig, width="stretch", key="hist_loss")
+        st.caption(
+            f"Snapshot of epoch {at:,} ({len(epochs)} kept; now every ≥ {s.snapshots.stride} epochs). "
+            "The boundary is recomputed from that epoch's weights."
+        )
