@@ -336,7 +336,7 @@ def render_race(s: Session, big: bool) -> None:
             help="Every racer trains this many epochs from the same initial weights.",
         )
         st.button(
-            "🏁 Race",
+            "Race",
             on_click=on_race,
             type="primary",
             width="stretch",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -240,3 +241,56 @@ def test_preset_loads(preset_app, title):
     assert epoch_text(at) == "### Epoch 0"
     click(at, "Step")
     assert at.session_state.session.epoch == 1
+
+
+# ---- the panels under the board ---------------------------------------------------------------------------
+def open_tab(at: AppTest, name: str) -> AppTest:
+    at.session_state["view"] = name
+    return ok(at.run())
+
+
+def test_worked_example_preset_opens_the_inspector_with_correct_numbers():
+    at = new_app({"preset": "worked_2-2-2-2"})
+    assert at.session_state["view"] == "Step inspector"
+    tex = "\n".join(e.value for e in at.get("markdown") if "begin{bmatrix}" in str(e.value)) or "\n".join(
+        str(e.proto) for e in at.get("latex")
+    )
+    assert "0.6 & 1.3" in tex and "0.9205 & 0.9466" in tex and "6.82377" in tex
+    click(at, "Apply this step")
+    assert any("Applied the inspected step" in w for w in warnings(at))
+    tex = "\n".join(str(e.proto) for e in at.get("latex"))
+    assert "0.1013 & 0.3011" in tex  # the new W⁽¹⁾ is now the "before" of the next step
+
+
+def test_every_panel_renders(app):
+    for name in ("Network", "Hidden space", "History", "Optimiser race", "Metrics"):
+        open_tab(app, name)
+    click(app, "Step 10")
+    open_tab(app, "History")
+    assert any(s.label == "Epoch" for s in app.select_slider)
+
+
+def test_race_gives_every_racer_the_same_start():
+    at = open_tab(new_app(), "Optimiser race")
+    at.session_state["race_rows"] = [
+        {"optimizer": "sgd", "learning_rate": 0.03},
+        {"optimizer": "adam", "learning_rate": 0.01},
+        {"optimizer": "momentum", "learning_rate": 0.03},
+    ]
+    at.session_state["w_race_epochs"] = 100
+    click(at, "Race")
+    race = at.session_state["race"]
+    assert len(race.racers) == 3 and race.epoch == 100
+    assert [m.label for m in at.metric][:3] == race.labels
+    p0 = np.asarray(race.paths())[:, 0]
+    assert np.allclose(p0, 0)  # every path starts at the shared θ₀
+
+
+def test_classroom_link_hides_panels_and_presents_big():
+    at = new_app({"hide": "race,history,data,nonsense", "present": "1"})
+    assert at.session_state["view"] == "Metrics"
+    assert any("nonsense" in w for w in warnings(at))
+    assert at.query_params["hide"] == "race,history,data,nonsense" and at.query_params["present"] == "1"
+    at.session_state["view"] = "Optimiser race"  # a hidden panel cannot be opened
+    ok(at.run())
+    assert at.session_state["view"] == "Metrics"

@@ -86,3 +86,30 @@ def test_drawing_while_playing_reaches_python(page):
     page.wait_for_timeout(1500)
     assert epoch(page) > e  # still playing after the click
     page.get_by_role("button", name="⏸ Pause").click()
+
+
+def test_clicking_a_point_opens_it_in_the_step_inspector(page):
+    page.get_by_text("inspect", exact=True).click()
+    page.wait_for_timeout(1500)
+    before = board_points(page)
+    xy = page.evaluate(
+        """() => { const b = document.querySelector('.bp-board'), fl = b._fullLayout, t = b.data[1];
+        const r = b.getBoundingClientRect();
+        return [r.left + fl.xaxis._offset + fl.xaxis.d2p(t.x[0]), r.top + fl.yaxis._offset + fl.yaxis.d2p(t.y[0])]; }"""
+    )
+    page.mouse.click(*xy)
+    page.get_by_text("Point #").wait_for(timeout=30_000)
+    page.locator(".katex").first.wait_for(timeout=30_000)
+    assert page.get_by_role("tab", name="Step inspector").get_attribute("aria-selected") == "true"
+    assert board_points(page) == before  # inspecting adds no point
+    page.get_by_role("button", name="Apply this step").click()
+    page.get_by_text("Applied the inspected step").wait_for(timeout=30_000)
+
+
+def test_preset_from_the_menu_opens_with_its_caption(page):
+    page.locator(".st-key-w_preset input").click()
+    page.get_by_role("option", name="Worked example", exact=False).click()
+    page.get_by_text("the articles print").first.wait_for(timeout=60_000)
+    page.get_by_text("Point #").or_(page.get_by_text("The whole batch")).first.wait_for(timeout=60_000)
+    page.locator(".katex").first.wait_for(timeout=30_000)
+    assert "0.9205" in page.locator(".katex").all_inner_texts().__str__()
