@@ -9,6 +9,7 @@ orthogonal to it, both unit vectors in parameter space (fixed before training, s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -141,7 +142,7 @@ class Race:
         flat = jax.vmap(lambda p: ravel_pytree(p)[0])(self.state.params) - self.theta0
         return np.stack([np.asarray(flat @ self.d1), np.asarray(flat @ self.d2)], axis=1)
 
-    def run(self, epochs: int, snapshots: int = 20) -> None:
+    def run(self, epochs: int, snapshots: int = 20, progress: Callable[[float], None] | None = None) -> None:
         """Train every racer `epochs` more epochs, recording the path at least `snapshots` times (in compiled
         chunk sizes, so between `snapshots` and 10× as many points)."""
         chunk = max(c for c in limits.EPOCH_CHUNKS if c <= max(1, epochs // snapshots))
@@ -156,6 +157,8 @@ class Race:
             done += size
             self.path.append(self._project())
             self.path_epochs.append(self.epoch + size)
+            if progress is not None:
+                progress(done / epochs)
 
     def diverged(self) -> list[bool]:
         f = self.metrics.get("finite")

@@ -293,15 +293,24 @@ def racers_from_rows(rows: list[dict]) -> list[Optimizer]:
 
 
 def on_race() -> None:
-    s: Session = ss.session
+    """Check the table; the race itself runs in the page (with a progress bar)."""
     try:
-        racers = racers_from_rows(ss.race_rows)
-        t0 = time.perf_counter()
-        race = Race(s.cfg, s.dataset, racers)
-        race.run(int(ss.w_race_epochs))
+        ss.race_request = (racers_from_rows(ss.race_rows), int(ss.w_race_epochs))
     except ConfigError as e:
         ss.notices.append(f"Race not run — {e}")
+
+
+def run_race(s: Session, racers: list[Optimizer], epochs: int) -> None:
+    bar = st.progress(0.0, text=f"Racing {len(racers)} optimisers for {epochs:,} epochs…")
+    t0 = time.perf_counter()
+    try:
+        race = Race(s.cfg, s.dataset, racers)
+        race.run(epochs, progress=lambda f: bar.progress(f, text=f"Racing… epoch {int(f * epochs):,} of {epochs:,}"))
+    except ConfigError as e:
+        bar.empty()
+        st.warning(f"Race not run — {e}")
         return
+    bar.empty()
     ss.race = race
     ss.race_seconds = time.perf_counter() - t0
 
@@ -344,6 +353,10 @@ def render_race(s: Session, big: bool) -> None:
             "same initial weights, same data, same shuffling.",
         )
         st.caption("Other settings (network, loss, batch size, regularisation) are the sidebar's.")
+    if ss.get("race_request"):
+        racers, epochs = ss.race_request
+        ss.race_request = None
+        run_race(s, racers, epochs)
     race: Race | None = ss.get("race")
     if race is None:
         st.info("Pick optimisers and learning rates, then press Race.")
