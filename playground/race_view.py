@@ -10,7 +10,7 @@ from playground.figures import Field, _layout, decimate, point_colors
 from playground.theme import LAYER_COLORS
 
 COLORS = LAYER_COLORS
-BELOW = {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0}
+BELOW = {"orientation": "h", "y": -0.3, "yanchor": "top", "x": 0}
 
 
 def race_loss_figure(
@@ -36,7 +36,7 @@ def race_loss_figure(
                 )
             )
     _layout(fig, "Loss (solid: train, dotted: test)", height=height, big=big)
-    fig.update_layout(legend=BELOW, margin={"b": 90})
+    fig.update_layout(legend=BELOW, margin={"b": 110})
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(title="loss", type="log" if log_y else "linear")
     return fig
