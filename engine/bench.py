@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{'case':44} {'net':>12} {'engine ms/ep':>12} {'epochs/s':>9} {'NumPy ms/ep':>11} {'×NumPy':>7} "
         f"{'×TFP':>6} {'compile s':>9} {'cached s':>8} {'grid100':>8} {'grid200':>8}"
     )
-    print(f"device: {describe()}; jax {jax.__version__}; {os.cpu_count()} CPU cores")
+    nproc = os.environ.get("NPROC", "unset")
+    print(f"device: {describe()}; jax {jax.__version__}; {os.cpu_count()} CPU cores; XLA CPU pool NPROC={nproc}")
     print(head)
     for r in rows:
         tfp = f"{r['speedup_vs_tf_playground']:6.1f}" if "speedup_vs_tf_playground" in r else "     –"
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"device": describe(), "jax": jax.__version__, "rows": rows}, indent=1))
+    out.write_text(json.dumps({"device": describe(), "jax": jax.__version__, "nproc": nproc, "rows": rows}, indent=1))
     print(f"wrote {out}")
     return 0
 

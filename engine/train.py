@@ -4,6 +4,12 @@ Data arrive padded to a size bucket with a row count `n`, and every number a use
 (learning rate and the optimiser's other hyper-parameters, regularisation rate, dropout rate, clipping norm)
 is a traced input. So adding a point or changing the learning rate reuses the compiled program and keeps the
 training state. `Spec` holds what does change the program: the architecture, the loss, the batch size…
+
+Speed (tiny networks on CPU, where per-kernel overhead dominates, see the README): each epoch's steps are one
+fixed-length `lax.scan` unrolled by 2 whose padding steps come first and are skipped by `lax.cond`; the shuffle
+is one sort of packed uint32 keys; the end-of-epoch evaluation is one points-last forward pass over the real
+rows of both parts. The per-layer gradient norms and update ratios are those of the epoch's last step (the
+step is peeled out of the scan), not averages over the epoch's steps.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ import jax.numpy as jnp
 import optax
 from jax import Array, lax
 
+from engine.activations import output_activation
 from engine.config import Optimizer, Schedule
 from engine.features import apply_features
-from engine.losses import class_probabilities, data_loss
-from engine.model import Params, forward_trace, logits
+from engine.losses import class_probabilities, data_loss, per_sample
+from engine.model import Params, forward_points_last, forward_trace, logits
 from engine.optim import make_optimizer, schedule_factor, set_hyperparams
 
 
@@ -94,7 +101,8 @@ def _layer_norms(tree: Params) -> tuple[Array, Array]:
 
 
 def evaluate(spec: Spec, params: Params, feats: Array, data: Data) -> dict[str, Array]:
-    """Data loss and accuracy (classification) or R² (regression) over the n real rows."""
+    """Data loss and accuracy (classification) or R² (regression) over the n real rows (training evaluates
+    both parts at once with `_evaluate_both`; this is its per-part definition, which the tests compare it to)."""
     w = (jnp.arange(feats.shape[0]) < data.n).astype(jnp.float32)
     zs, acts = forward_trace(params, feats, spec.activation, spec.out_act)
     z, a = zs[-1], acts[-1]
@@ -116,27 +124,139 @@ def evaluate(spec: Spec, params: Params, feats: Array, data: Data) -> dict[str, 
     }
 
 
+def _sizes(total: int, parts: int = 2, align: int = 8) -> tuple[int, ...]:
+    """The static sizes a traced row count is rounded up to: half of `total` (aligned) and all of it. Each size
+    is one more branch to compile; quarters cost about 0.4 s more compile time for a rarer gain."""
+    return tuple(sorted({min(total, -(-total * k // (parts * align)) * align) for k in range(1, parts + 1)}))
+
+
+def _at_size(n: Array, sizes: tuple[int, ...], fn):
+    """fn(size) for the smallest of the static sizes that holds n rows: a `lax.switch`, so only that branch
+    runs. The buckets are 4× apart, so up to three quarters of a bucket can be padding: work on whole data sets
+    (the shuffle, the end-of-epoch evaluation) is done on the part that holds the real rows."""
+    if len(sizes) == 1:
+        return fn(sizes[0])
+    return lax.switch(jnp.sum(n > jnp.asarray(sizes[:-1])), [partial(fn, k) for k in sizes])
+
+
+def _hash32(x: Array) -> Array:
+    """A bijective 32-bit integer mix (lowbias32 by C. Wellons)."""
+    x = (x ^ (x >> 16)) * jnp.uint32(0x7FEB352D)
+    x = (x ^ (x >> 15)) * jnp.uint32(0x846CA68B)
+    return x ^ (x >> 16)
+
+
+def _shuffle(key: Array, n: Array, rows: int) -> Array:
+    """A random order of rows 0…rows−1 with the n real ones first, from one sort of packed uint32 keys: random
+    high bits (the row index hashed with the key's 64 bits), a "padded row" flag in the top bit, and the row
+    index in the low bits, read back after the sort. One single-operand sort is 4× cheaper than `argsort` of
+    random floats. Rows whose random bits tie keep their index order (rare: 22 random bits at 512 rows)."""
+    ib = max(1, (rows - 1).bit_length())
+    low = (1 << ib) - 1
+    ar = jnp.arange(rows, dtype=jnp.uint32)
+    kd = jax.random.key_data(key).ravel().astype(jnp.uint32)
+    bits = _hash32(_hash32(ar ^ kd[0]) + kd[-1])
+    pad = jnp.where(ar < n.astype(jnp.uint32), jnp.uint32(0), jnp.uint32(1 << 31))
+    r = (bits & jnp.uint32(((1 << 31) - 1) & ~low)) | pad | ar
+    return (jnp.sort(r) & jnp.uint32(low)).astype(jnp.int32)
+
+
+class _Rows(NamedTuple):
+    """Both parts of the data for the end-of-epoch evaluation, packed: the train part's n real rows, then the test
+    part's, then padding. Features are points-last, (d, R)."""
+
+    xt: Array
+    y: Array
+    labels: Array
+    w_train: Array  # (R,) 1 on the train rows
+    w_test: Array
+    ss_tot: Array  # (2,) Σ‖y − ȳ‖² of each part (regression's R²)
+
+
+def _pack(feats: Array, train: Data, feats_test: Array, test: Data) -> _Rows:
+    r = feats.shape[0]
+    j = jnp.arange(r + feats_test.shape[0])
+    end = train.n + test.n
+    src = jnp.where(j < train.n, j, jnp.where(j < end, r + j - train.n, 0))
+    w_train = (j < train.n).astype(jnp.float32)
+    w_test = ((j >= train.n) & (j < end)).astype(jnp.float32)
+    y = jnp.concatenate([train.y, test.y])[src]
+    ss_tot = []
+    for w in (w_train, w_test):
+        mean = (y * w[:, None]).sum(0) / jnp.maximum(w.sum(), 1.0)
+        ss_tot.append((((y - mean) ** 2) * w[:, None]).sum())
+    return _Rows(
+        jnp.concatenate([feats, feats_test])[src].T,
+        y,
+        jnp.concatenate([train.labels, test.labels])[src],
+        w_train,
+        w_test,
+        jnp.stack(ss_tot),
+    )
+
+
+def _evaluate_both(spec: Spec, params: Params, rows: _Rows, train: Data, test: Data) -> tuple[dict, dict]:
+    """`evaluate` of the train and the test part in one forward pass over only the real rows (rounded up to a
+    half of the two buckets). z_finite looks at the train rows only."""
+
+    def sums(size):
+        zs, _ = forward_points_last(params, rows.xt[:, :size], spec.activation)
+        z, y, w_tr, w_te = zs[-1].T, rows.y[:size], rows.w_train[:size], rows.w_test[:size]
+        ell = per_sample(spec.loss, z, y, spec.out_act)
+        a = output_activation(spec.out_act, z)
+        if spec.problem == "classification":
+            hit = (class_probabilities(a, spec.out_act).argmax(-1) == rows.labels[:size]).astype(jnp.float32)
+        else:
+            hit = ((a - y) ** 2).sum(-1)
+        z_ok = jnp.stack([jnp.where(w_tr > 0, jnp.isfinite(z).all(0), True).all() for z in zs])
+        # where, not a product: an infinite loss on a row of the other part must not turn this sum into NaN
+        totals = [jnp.where(w > 0, v, 0.0).sum() for v in (ell, hit) for w in (w_tr, w_te)]
+        return jnp.stack(totals), z_ok
+
+    s, z_ok = _at_size(train.n + test.n, _sizes(rows.y.shape[0]), sums)
+    nan = jnp.float32(jnp.nan)
+    out = []
+    for i, part in enumerate((train, test)):
+        k = jnp.maximum(part.n, 1).astype(jnp.float32)
+        if spec.problem == "classification":
+            score = s[2 + i] / k
+        else:
+            t = rows.ss_tot[i]
+            score = jnp.where(t > 1e-12, 1.0 - s[2 + i] / jnp.maximum(t, 1e-12), jnp.nan)
+        some = part.n > 0
+        out.append({"loss": jnp.where(some, s[i] / k, nan), "score": jnp.where(some, score, nan), "z_finite": z_ok})
+    return out[0], out[1]
+
+
 def _batches(spec: Spec, key: Array, n: Array, rows: int) -> tuple[Array, Array, Array]:
-    """Row indices (steps, bs) and 0/1 weights of this epoch's mini-batches, reshuffled, padded rows last."""
-    bs = spec.batch_size or rows
+    """Row indices (steps, bs) and 0/1 weights of this epoch's mini-batches, and the first real step.
+
+    The bucket has room for `steps` batches but n rows fill only ceil(n/bs) of them: the padding steps come
+    first (weights all 0) and the real ones last, so the epoch's last step is always a real one. Batch k of
+    the real steps holds positions k·bs … (k+1)·bs−1 of a fresh shuffle; only the last one can be partial."""
+    bs = min(spec.batch_size or rows, rows)
     steps = -(-rows // bs)
-    pos = jnp.arange(steps * bs)
-    if spec.batch_size is None:
-        perm = jnp.arange(rows)
-    else:
-        r = jnp.where(jnp.arange(rows) < n, jax.random.uniform(key, (rows,)), 2.0)
-        perm = jnp.argsort(r)
-    idx = perm[jnp.minimum(pos, rows - 1)].reshape(steps, bs)
-    w = (pos < n).astype(jnp.float32).reshape(steps, bs)
-    return idx, w, jnp.maximum((n + bs - 1) // bs, 1)
+    first = steps - jnp.maximum((n + bs - 1) // bs, 1)
+    pos = jnp.arange(steps * bs) - first * bs
+    w = ((pos >= 0) & (pos < n)).astype(jnp.float32).reshape(steps, bs)
+    if steps == 1:  # full batch: the order of the rows does not change the mean gradient
+        return jnp.arange(rows).reshape(1, rows), w, first
+    idx = _at_size(n, _sizes(rows), lambda size: _shuffle(key, n, size)[jnp.clip(pos, 0, size - 1)])
+    return idx.reshape(steps, bs), w, first
 
 
 def _train_epoch(spec: Spec, tx, state: TrainState, feats: Array, data: Data, hyper: dict[str, Array]):
-    """One epoch of mini-batch steps; returns the new state and the epoch's mean gradient / update sizes."""
+    """One epoch of mini-batch steps; returns the new state and the gradient / update sizes of its last step.
+
+    The steps run in a fixed-length `lax.scan` (unrolled by 2) over every batch slot of the size bucket; the
+    padding slots come first and `lax.cond` skips them, which is exact for every optimiser. The last step is
+    always real, so it is taken out of the scan and its gradients and updates give the epoch's metrics."""
     lr = hyper["learning_rate"] * schedule_factor(spec.schedule)(state.epoch)
     opt_state = set_hyperparams(state.opt_state, {**_optimizer_hyper(hyper), "learning_rate": lr})
     key, k_perm, k_drop = jax.random.split(state.key, 3)
-    idx, w, n_steps = _batches(spec, k_perm, data.n, feats.shape[0])
+    idx, w, first = _batches(spec, k_perm, data.n, feats.shape[0])
+    xs, ys = feats[idx], data.y[idx]
+    steps = idx.shape[0]
     L = spec.n_layers
 
     def objective(params, xb, yb, wb, masks):
@@ -145,32 +265,35 @@ def _train_epoch(spec: Spec, tx, state: TrainState, feats: Array, data: Data, hy
             spec.regularization, params, hyper["reg_rate"]
         )
 
-    def step(i, carry):
-        params, opt_state, g_acc, gb_acc, r_acc = carry
-        rows, wb = idx[i], w[i]
+    def step(params, opt_state, i, xb, yb, wb):
         masks = None
         if spec.dropout:
             keep = 1.0 - hyper["dropout"]
             ks = jax.random.split(jax.random.fold_in(k_drop, i), L - 1)
             masks = [
-                jax.random.bernoulli(k, keep, (rows.shape[0], width)) / keep
+                jax.random.bernoulli(k, keep, (xb.shape[0], width)) / keep
                 for k, width in zip(ks, spec.sizes[1:-1], strict=True)
             ]
-        grads = jax.grad(objective)(params, feats[rows], data.y[rows], wb, masks)
+        grads = jax.grad(objective)(params, xb, yb, wb, masks)
         updates, opt_state = tx.update(grads, opt_state, params)
-        new = optax.apply_updates(params, updates)
-        gW, gb = _layer_norms(grads)
-        uW, _ = _layer_norms(updates)
-        pW, _ = _layer_norms(params)
-        return new, opt_state, g_acc + gW, gb_acc + gb, r_acc + uW / jnp.maximum(pW, 1e-12)
+        return optax.apply_updates(params, updates), opt_state, grads, updates
 
-    zeros = jnp.zeros(L)
-    params, opt_state, g, gb, r = lax.fori_loop(0, n_steps, step, (state.params, opt_state, zeros, zeros, zeros))
-    k = n_steps.astype(jnp.float32)
-    return TrainState(params, opt_state, key, state.epoch + 1), {
-        "grad_norm": g / k,
-        "grad_norm_b": gb / k,
-        "update_ratio": r / k,
+    def body(carry, inp):
+        i, xb, yb, wb = inp
+        return lax.cond(i >= first, lambda c: step(*c, i, xb, yb, wb)[:2], lambda c: c, carry), None
+
+    params, opt_state = state.params, opt_state
+    if steps > 1:
+        inputs = (jnp.arange(steps - 1), xs[:-1], ys[:-1], w[:-1])
+        (params, opt_state), _ = lax.scan(body, (params, opt_state), inputs, unroll=2)
+    new, opt_state, grads, updates = step(params, opt_state, steps - 1, xs[-1], ys[-1], w[-1])
+    gW, gb = _layer_norms(grads)
+    uW, _ = _layer_norms(updates)
+    pW, _ = _layer_norms(params)
+    return TrainState(new, opt_state, key, state.epoch + 1), {
+        "grad_norm": gW,
+        "grad_norm_b": gb,
+        "update_ratio": uW / jnp.maximum(pW, 1e-12),
         "learning_rate": lr,
     }
 
@@ -184,11 +307,16 @@ def _all_finite(params: Params) -> Array:
 def train_epochs(
     spec: Spec, n_epochs: int, state: TrainState, train: Data, test: Data, hyper: dict[str, Array]
 ) -> tuple[TrainState, dict[str, Array]]:
-    """Run n_epochs epochs. Metrics come back stacked per epoch. When an epoch leaves a non-finite loss or
-    parameter, the state stays at the last finite one, later epochs do nothing, and `finite` marks it."""
+    """Run n_epochs epochs. Metrics come back stacked per epoch: the train / test loss and score and the
+    regularisation loss of the end-of-epoch weights, per-layer `weight_norm`; per-layer `grad_norm`,
+    `grad_norm_b` and `update_ratio` (‖ΔW‖ / ‖W‖) of the epoch's last mini-batch step; the learning rate used.
+    When an epoch leaves a non-finite loss or parameter, the state stays at the last finite one, later epochs
+    do nothing, and `finite` marks it (`bad_layer`: the first layer whose weights, else whose outputs z on the
+    training rows, went non-finite; L: only the loss did). vmaps over the state and `hyper` (the race)."""
     tx = spec.optimizer_tx()
     feats = apply_features(spec.features, train.x)
     feats_test = apply_features(spec.features, test.x)
+    rows = _pack(feats, train, feats_test, test)
     L = spec.n_layers
 
     def epoch(carry, _):
@@ -196,8 +324,7 @@ def train_epochs(
 
         def run(state):
             new, m = _train_epoch(spec, tx, state, feats, train, hyper)
-            tr = evaluate(spec, new.params, feats, train)
-            te = evaluate(spec, new.params, feats_test, test)
+            tr, te = _evaluate_both(spec, new.params, rows, train, test)
             reg = regularization_loss(spec.regularization, new.params, hyper["reg_rate"])
             layer_ok = _all_finite(new.params)
             ok = layer_ok.all() & jnp.isfinite(tr["loss"]) & jnp.isfinite(reg)

@@ -1,15 +1,17 @@
 """Training behaviour: accuracy reached, determinism, no recompiles, divergence, optimisers, schedules."""
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from engine import reference
 from engine.config import parse_config
 from engine.data import generate
+from engine.features import apply_features
 from engine.optim import schedule_factor
 from engine.session import Session
-from engine.train import train_epochs
+from engine.train import _batches, _evaluate_both, _pack, evaluate, train_epochs
 
 XOR = {"data": {"generator": "xor", "n": 400, "noise": 0.05, "seed": 3}, "hidden": [8, 8], "batch_size": 10}
 
@@ -57,6 +59,48 @@ def test_divergence_stops_at_last_finite_state():
         assert np.isfinite(W).all() and np.isfinite(b).all()
     assert "diverged at epoch" in str(s.divergence)
     assert s.train(10) == {}  # stays stopped
+
+
+def test_vmap_over_learning_rates_equals_separate_runs():
+    """The race vmaps train_epochs over the state and the hyper-parameters with the data shared: each lane must
+    equal its own call, divergence included (one lane diverges, the other keeps training)."""
+    doc = {"problem": "regression", "data": {"generator": "plane", "n": 100}, "hidden": [8], "activation": "relu"}
+    s = Session(parse_config({**doc, "batch_size": 10, "dropout": 0.1}))
+    hypers = [{**s.hyper, "learning_rate": jnp.float32(lr)} for lr in (0.01, 5.0)]
+    stack = lambda *xs: jnp.stack(xs)  # noqa: E731
+    run = jax.vmap(lambda st, h: train_epochs(s.spec, 30, st, s._train, s._test, h))
+    states, metrics = run(jax.tree.map(stack, s.state, s.state), jax.tree.map(stack, *hypers))
+    assert metrics["finite"][0].all() and not metrics["finite"][1].all()
+    for i, h in enumerate(hypers):
+        state, m = train_epochs(s.spec, 30, s.state, s._train, s._test, h)
+        assert set(m) == set(metrics)
+        for k in m:
+            np.testing.assert_allclose(metrics[k][i], m[k], rtol=1e-5, atol=1e-6, err_msg=k)
+        lane = jax.tree.leaves(jax.tree.map(lambda x: x[i], states.params))
+        for a, b in zip(lane, jax.tree.leaves(state.params), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        assert int(states.epoch[i]) == int(state.epoch)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"data": {"generator": "gaussians", "n": 300, "classes": 4, "seed": 2}, "hidden": [8]},
+        {"problem": "regression", "data": {"generator": "square", "n": 150}, "hidden": [8, 3], "batch_size": 10},
+        {**XOR, "data": {"generator": "xor", "n": 300, "seed": 1}, "test_fraction": 0.0, "batch_size": None},
+    ],
+)
+def test_packed_evaluation_equals_evaluating_each_part(doc):
+    """Training evaluates both parts in one pass over their real rows; it must match `evaluate` per part."""
+    s = Session(parse_config(doc))
+    s.train(3)
+    feats, feats_test = (apply_features(s.spec.features, d.x) for d in (s._train, s._test))
+    rows = _pack(feats, s._train, feats_test, s._test)
+    both = jax.jit(_evaluate_both, static_argnums=0)(s.spec, s.params, rows, s._train, s._test)
+    for got, feats_part, part in zip(both, (feats, feats_test), (s._train, s._test), strict=True):
+        want = evaluate(s.spec, s.params, feats_part, part)
+        np.testing.assert_allclose([got["loss"], got["score"]], [want["loss"], want["score"]], rtol=2e-5, atol=1e-6)
+    np.testing.assert_array_equal(both[0]["z_finite"], evaluate(s.spec, s.params, feats, s._train)["z_finite"])
 
 
 @pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"])
@@ -164,6 +208,26 @@ def test_grid_matches_predict_and_has_every_neuron():
     pts = np.array([[-6.0, -5.0], [6.0, 5.0], [0.0, 0.0]])
     p = s.predict(pts)
     np.testing.assert_allclose(g["output"][[0, 10, 5], [0, 10, 5]], p, atol=1e-5)
+
+
+def test_grid_of_a_wide_network_matches_predict():
+    """Networks over 8 wide take the grid's points-last path."""
+    s = Session(parse_config({**XOR, "hidden": [12, 3], "data": {"generator": "gaussians", "n": 90, "classes": 3}}))
+    s.train(2)
+    g = s.grid(9, (-6.0, 6.0, -5.0, 5.0))
+    assert g["output"].shape == (9, 9, 3) and [h.shape for h in g["hidden"]] == [(9, 9, 12), (9, 9, 3)]
+    p = s.predict(np.array([[-6.0, -5.0], [6.0, 5.0], [-3.0, 0.0]]))
+    np.testing.assert_allclose(g["output"][[0, 8, 4], [0, 8, 2]], p, atol=1e-5)
+
+
+@pytest.mark.parametrize("n", [0, 1, 9, 10, 11, 250, 256, 257, 512])
+def test_each_epoch_visits_every_real_row_once_in_the_last_steps(n):
+    spec = Session(parse_config(XOR)).spec
+    idx, w, first = _batches(spec, jax.random.key(n), jnp.int32(n), 512)
+    idx, w = np.asarray(idx), np.asarray(w)
+    assert idx.shape == w.shape == (52, 10) and int(first) == 52 - max(-(-n // 10), 1)
+    assert sorted(idx[w > 0]) == list(range(n))  # a permutation of the real rows, padded rows never weighted
+    assert not w[: int(first)].any() and w[int(first) :].sum() == n  # padding steps first, then the real ones
 
 
 def test_device_reported():
