@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import plotly
 
+from engine.data import Dataset
 from engine.session import Session
 from playground import figures
 from playground.theme import CLASS_COLORS
@@ -66,28 +68,54 @@ def target_range(s: Session) -> tuple[float, float]:
     return (-m, m)
 
 
+def view_bounds(ds: Dataset) -> tuple[float, float, float, float]:
+    """The board's extent (x_min, x_max, y_min, y_max). For 2-D data a square around the points' padded bounds:
+    the axes keep a 1:1 scale, so equal spans let the shading fill the plot area exactly (no blank bands).
+    For 1-D data x and the targets' range, as the data set gives them."""
+    b = ds.bounds()
+    if ds.dim != 2:
+        return b
+    cx, cy = (b[0] + b[1]) / 2, (b[2] + b[3]) / 2
+    h = max(b[1] - b[0], b[3] - b[2]) / 2
+    return (cx - h, cx + h, cy - h, cy + h)
+
+
 def base_figures(s: Session, big: bool = False) -> dict:
     """The three figures with empty data; the frames fill them. Also keyed, so the page knows when the
-    browser must rebuild them (another network, problem or data range)."""
-    b = s.dataset.bounds()
-    L = s.spec.n_layers
+    browser must rebuild them (another network, problem or data range). Built once per key (≈40 ms with Plotly's
+    validation), then only parsed from JSON: every rerun asks for them, and the caller may change the copy."""
+    ds = s.dataset
+    n_targets = ds.y.shape[1] if ds.problem == "regression" else 0
+    text, key = _base_json(
+        ds.problem, ds.dim, ds.classes, n_targets, view_bounds(ds), target_range(s), s.spec.n_layers, big
+    )
+    return {"figs": json.loads(text), "figs_key": key}
+
+
+@functools.lru_cache(maxsize=64)
+def _base_json(
+    problem: str,
+    dim: int,
+    classes: int,
+    n_targets: int,
+    b: tuple[float, float, float, float],
+    t_range: tuple[float, float],
+    L: int,
+    big: bool,
+) -> tuple[str, str]:
     empty_h = {k: np.zeros(0) for k in ("epoch", "train_loss", "test_loss", "reg_loss", "test_score")}
     empty_h["grad_norm"] = np.zeros((0, L))
-    if s.dataset.dim == 1:
-        board = figures.curve_figure(
-            np.zeros(0), np.zeros((0, 1)), s.dataset.x[:0], s.dataset.y[:0], s.dataset.test[:0], b, big=big
-        )
+    x, test = np.zeros((0, dim)), np.zeros(0, bool)
+    y = np.zeros((0, n_targets)) if problem == "regression" else np.zeros(0, np.int32)
+    if dim == 1:
+        board = figures.curve_figure(np.zeros(0), np.zeros((0, 1)), x, y, test, b, big=big)
         board.add_trace({"type": "scatter", "x": [], "y": [], "mode": "markers", "name": "unused"})  # trace 3
     else:
-        field = figures.boundary_field(
-            np.zeros((2, 2, max(s.dataset.classes, 1))), s.dataset.problem, s.dataset.classes, target_range(s)
-        )
-        board = figures.boundary_figure(
-            field, b, s.dataset.x[:0], _empty_y(s), s.dataset.test[:0], s.dataset.problem, big=big
-        )
+        field = figures.boundary_field(np.zeros((2, 2, max(classes, 1))), problem, classes, t_range)
+        board = figures.boundary_figure(field, b, x, y, test, problem, big=big)
     # The shading is a layout image that the browser paints from each frame's quantised field: Plotly redraws
     # an image alone, not the traces. Trace 0 stays as an empty heatmap that carries the colour bar.
-    if s.dataset.dim == 2:
+    if dim == 2:
         f = board.data[0]
         board.update_layout(
             images=[
@@ -107,24 +135,20 @@ def base_figures(s: Session, big: bool = False) -> dict:
         )
         f.update(z=[[None, None], [None, None]], x=list(b[:2]), y=list(b[2:]), colorbar={"thickness": 12, "len": 0.8})
     board.update_layout(height=None, autosize=True, uirevision="board")
-    loss = figures.loss_figure(empty_h, s.dataset.problem, big=big)
-    grad = figures.gradient_figure(empty_h, s.spec.sizes, big=big)
+    loss = figures.loss_figure(empty_h, problem, big=big)
+    grad = figures.gradient_figure(empty_h, (1,) * (L + 1), big=big)  # its legend names depend on L only
     for f in (loss, grad):
         f.update_layout(height=None, autosize=True, uirevision="keep")
     figs = {k: json.loads(v.to_json()) for k, v in {"board": board, "loss": loss, "grad": grad}.items()}
-    key = hashlib.sha1(json.dumps(figs, sort_keys=True).encode()).hexdigest()[:12]
-    return {"figs": figs, "figs_key": key}
-
-
-def _empty_y(s: Session) -> np.ndarray:
-    return s.dataset.y[:0]
+    text = json.dumps(figs, sort_keys=True)
+    return text, hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 def frame(s: Session, seq: int, figs_key: str, acks: list[str], g: int = GRID, show_test: bool = True) -> dict:
     """Everything the board draws for the current state (≤ 100 KB as JSON)."""
     ds = s.dataset
     out: dict = {"seq": seq, "figs_key": figs_key, "acks": acks[-30:], "label": f"Epoch {s.epoch:,}"}
-    grid = s.grid(g)
+    grid = s.grid(g, view_bounds(ds))
     if ds.dim == 2:
         field = figures.boundary_field(grid["output"], ds.problem, ds.classes, target_range(s))
         out |= {"z": quantize(field.z, field.zmin, field.zmax), "g": g}

@@ -30,17 +30,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(timeout: float = 90.0):
-    """Yields the app's URL; the server is stopped afterwards."""
+def running_app(timeout: float = 90.0, env: dict[str, str] | None = None, script: str = "playground/app.py"):
+    """Yields the app's URL; the server is stopped afterwards. `env` adds to the server's environment."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "playground/app.py",
+            script,
             "--server.port",
             str(port),
             "--server.address",

@@ -156,11 +156,13 @@ def boundary_figure(
         )
     )
     _layout(fig, height=height, big=big)
+    # l + r = t + b: a square box gets a square plot area. Both axes give up domain rather than widen their range
+    # to keep the 1:1 scale (e.g. when a colour bar takes width), so the shading always fills the axes exactly.
     fig.update_layout(
-        hovermode="closest", showlegend=False, margin={"l": 36, "r": 10, "t": 10, "b": 30}, dragmode=False
+        hovermode="closest", showlegend=False, margin={"l": 36, "r": 10, "t": 16, "b": 30}, dragmode=False
     )
     fig.update_xaxes(range=bounds[:2], title=None, constrain="domain", showgrid=False)
-    fig.update_yaxes(range=bounds[2:], title=None, scaleanchor="x", scaleratio=1, showgrid=False)
+    fig.update_yaxes(range=bounds[2:], title=None, scaleanchor="x", scaleratio=1, constrain="domain", showgrid=False)
     return fig
 
 
@@ -254,7 +256,14 @@ def gradient_figure(h: dict[str, np.ndarray], sizes: tuple[int, ...], height: in
             )
         )
     _layout(fig, "Gradient norm ‖∂L/∂W‖ per layer", height, big)
-    fig.update_layout(yaxis={"type": "log", "exponentformat": "power"}, xaxis={"title": "epoch"})
+    # One legend row per layer, stacked right of the plot below the title: 1 to 9 layers never reach the title
+    # (a horizontal legend above the plot wraps into it from 4 layers on) and the plot keeps its height.
+    fig.update_layout(
+        yaxis={"type": "log", "exponentformat": "power"},
+        xaxis={"title": "epoch"},
+        margin={"t": 40 if big else 34, "r": 8},
+        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top", "tracegroupgap": 0},
+    )
     return fig
 
 

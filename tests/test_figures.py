@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
+import threading
+import time
 
 import numpy as np
 import pytest
 
+from engine.activations import HIDDEN
 from engine.config import Config, parse_config
 from engine.data import DataError, from_points
 from engine.session import Session
-from playground import board, figures, state
+from playground import board, figures, state, warm
 from playground.urlstate import config_to_query, query_to_config
 
 
@@ -111,6 +115,37 @@ def test_boundary_figure_regression_colours_by_target():
     assert len(fig.data[3].x) == 0
 
 
+def test_boundary_figure_keeps_one_to_one_scale_by_giving_up_domain():
+    x, y, test, wrong = _points()
+    fig = figures.boundary_figure(None, (-2, 2, -1, 3), x, y, test, "classification", wrong)
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    assert fig.layout.xaxis.constrain == "domain" and fig.layout.yaxis.constrain == "domain"
+    m = fig.layout.margin
+    assert m.l + m.r == m.t + m.b  # a square box gets a square plot area
+
+
+def test_view_bounds_is_a_square_around_the_data():
+    ds = from_points([[0.0, 0.0], [4.0, 1.0], [2.0, -1.0]], [0, 1, 0], "classification", 2)
+    b, v = ds.bounds(), board.view_bounds(ds)
+    assert v[1] - v[0] == pytest.approx(v[3] - v[2])
+    assert v[0] <= b[0] and v[1] >= b[1] and v[2] <= b[2] and v[3] >= b[3]
+    assert (v[0] + v[1]) / 2 == pytest.approx((b[0] + b[1]) / 2)
+    assert (v[2] + v[3]) / 2 == pytest.approx((b[2] + b[3]) / 2)
+    one_d = from_points([[0.0], [1.0]], [[0.0], [5.0]], "regression")
+    assert board.view_bounds(one_d) == one_d.bounds()
+
+
+@pytest.mark.parametrize("problem", ["classification", "regression"])
+def test_board_shading_covers_exactly_the_axes(problem):
+    data = {"generator": "circle" if problem == "classification" else "plane", "n": 40, "noise": 0.1, "seed": 0}
+    s = Session(parse_config({"problem": problem, "data": data, "hidden": [2]}))
+    lay = board.base_figures(s)["figs"]["board"]["layout"]
+    img, xr, yr = lay["images"][0], lay["xaxis"]["range"], lay["yaxis"]["range"]
+    assert (img["x"], img["x"] + img["sizex"]) == pytest.approx(tuple(xr))
+    assert (img["y"] - img["sizey"], img["y"]) == pytest.approx(tuple(yr))
+    assert xr[1] - xr[0] == pytest.approx(yr[1] - yr[0])
+
+
 # ---- curves over epochs -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("log_y", [True, False])
 def test_loss_figure_traces_and_axis(log_y):
@@ -147,6 +182,20 @@ def test_layer_names_and_gradient_figure():
         sizes,
     )
     assert len(empty.data) == 3 and all(len(t.y) == 0 for t in empty.data)
+
+
+@pytest.mark.parametrize("layers", range(1, 10))
+@pytest.mark.parametrize("big", [False, True])
+def test_gradient_legend_stays_clear_of_the_title(layers, big):
+    height = 360 if big else 290  # the board's chart heights (board.css)
+    fig = figures.gradient_figure(history(5, layers=layers), (2, *[4] * (layers - 1), 1), height, big)
+    leg = fig.layout.legend
+    # one entry per row, right of the plot, starting at its top: below the title, whatever the layer count
+    assert leg.orientation == "v" and leg.x >= 1 and leg.xanchor == "left"
+    assert leg.y <= 1 and leg.yanchor == "top"
+    assert fig.layout.title.text and fig.layout.margin.t >= 30
+    rows = (height - fig.layout.margin.t - fig.layout.margin.b) / (1.6 * leg.font.size)
+    assert layers <= rows  # nine rows fit beside the plot without scrolling
 
 
 @pytest.mark.parametrize("n,limit", [(0, 10), (5, 10), (10, 10), (11, 10), (1001, 400), (12345, 300)])
@@ -229,7 +278,7 @@ def test_frame_quantisation_matches_field(small_session):
     s = small_session
     f = board.frame(s, 1, "k", [], g=20)
     z = np.frombuffer(base64.b64decode(f["z"]), np.uint8).reshape(20, 20)
-    p1 = s.grid(20)["output"][..., 1]
+    p1 = s.grid(20, board.view_bounds(s.dataset))["output"][..., 1]
     np.testing.assert_allclose(z / 255.0, p1, atol=1 / 255 + 1e-6)
 
 
@@ -244,6 +293,42 @@ def test_frame_one_d_has_a_curve():
     assert len(f["curve"]["x"]) == 50 and len(f["curve"]["y"]) == 50
     np.testing.assert_allclose(f["pts"]["y"], s.dataset.y[:, 0], atol=1e-3)  # in 1-D the board's y is the target
     assert f["loss"]["e"] == []
+
+
+# ---- warm-up ----------------------------------------------------------------------------------------------
+def test_warm_neighbours_are_one_sidebar_step_away():
+    n = warm.neighbours(Config(hidden=(4, 2), activation="tanh"))
+    sizes = [c.hidden for c in n if c.activation == "tanh"]
+    assert sizes == [(5, 2), (3, 2), (4, 3), (4, 1), (4, 2, 4), (4,)]
+    assert {c.activation for c in n if c.hidden == (4, 2)} == set(HIDDEN) - {"tanh"}
+    edge = warm.neighbours(Config(hidden=(1,) * 8))
+    assert all(min(c.hidden) >= 1 and len(c.hidden) <= 8 for c in edge)
+    assert (2, 1, 1, 1, 1, 1, 1, 1) in [c.hidden for c in edge]
+    assert next(c.hidden for c in warm.neighbours(Config(hidden=()))) == (4,)
+
+
+def test_prewarm_builds_neighbours_in_the_background_after_the_script_run(monkeypatch, small_session):
+    s = small_session
+    target = dataclasses.replace(s.cfg, hidden=(5,), params=None)
+    built = []
+    monkeypatch.setattr(warm, "_done", set())
+    monkeypatch.setattr(warm, "neighbours", lambda cfg: [target, dataclasses.replace(cfg)])  # the second: itself
+    monkeypatch.setattr(warm, "_boundary", lambda cfg, ds: built.append(cfg.hidden))
+    run = threading.Thread(target=time.sleep, args=(0.5,), name=warm.SCRIPT_THREAD)  # a script run in progress
+    run.start()
+    t = time.perf_counter()
+    warm.prewarm(s)
+    assert time.perf_counter() - t < 0.5
+    time.sleep(0.2)
+    assert built == []  # waits for the run to end
+    run.join()
+    deadline = time.time() + 10
+    while not built and time.time() < deadline:
+        time.sleep(0.02)
+    assert built == [(5,)]  # the shown network itself is not rebuilt
+    warm.prewarm(s)  # nothing new: nothing rebuilt
+    time.sleep(0.2)
+    assert built == [(5,)]
 
 
 def test_quantize():
