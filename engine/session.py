@@ -5,8 +5,10 @@ This is the one stateful object; it only holds values and calls the pure functio
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,10 +204,25 @@ def _jsonable(v):
     return f if np.isfinite(f) else None
 
 
+def _serialized(method):
+    """Run one of the methods that change a Session under its lock: a web page may call them from two threads
+    at once (Streamlit starts a new script run before the interrupted one has returned from the engine), and two
+    `train` calls from the same state would both append epochs 1…n to the history."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class Session:
-    """Holds a config, its data set and training state; `train(n)` advances n epochs."""
+    """Holds a config, its data set and training state; `train(n)` advances n epochs. Safe to share between
+    threads: the methods that change it run one at a time."""
 
     def __init__(self, cfg: Config, dataset: Dataset | None = None):
+        self._lock = threading.RLock()
         self.cfg = cfg
         self.dataset = dataset if dataset is not None else load_dataset(cfg)
         self.spec = make_spec(cfg, self.dataset)
@@ -213,6 +230,7 @@ class Session:
         self.reset()
 
     # ---- state ----------------------------------------------------------------------------------
+    @_serialized
     def reset(self) -> None:
         self.state: TrainState = init_state(self.spec, initial_params(self.cfg, self.spec), self.hyper, self.cfg.seed)
         self.initial_state = self.state
@@ -234,10 +252,12 @@ class Session:
     def params(self) -> Params:
         return self.state.params
 
+    @_serialized
     def set_params(self, params: Params) -> None:
         """Replace the weights (e.g. after an inspected step), keeping the optimiser state."""
         self.state = self.state._replace(params=[(jnp.asarray(W), jnp.asarray(b)) for W, b in params])
 
+    @_serialized
     def set_hyper(self, cfg: Config) -> bool:
         """Take a config that differs only in traced numbers (learning rate, momentum, rates…): training goes
         on. Returns False (and changes nothing) when the change needs a new session."""
@@ -254,6 +274,7 @@ class Session:
         ok = self.set_hyper(self.cfg.with_learning_rate(lr))
         assert ok
 
+    @_serialized
     def set_dataset(self, ds: Dataset) -> None:
         """New points (drawn, erased, uploaded): training goes on with them from the next epoch."""
         if ds.problem != self.dataset.problem or ds.dim != self.dataset.dim or ds.n_targets != self.dataset.n_targets:
@@ -264,6 +285,7 @@ class Session:
         self._load_arrays()
 
     # ---- stepping -------------------------------------------------------------------------------
+    @_serialized
     def train(self, n_epochs: int) -> dict[str, np.ndarray]:
         """Advance n epochs (split into compiled chunk sizes); returns the new epochs' metrics. Stops at
         the last finite state if training diverges (see `divergence`)."""
@@ -339,6 +361,7 @@ class Session:
             float(self.hyper["reg_rate"]),
         )
 
+    @_serialized
     def apply_step(self, step: Step, opt_state) -> None:
         """Make an inspected step real: its new weights and optimiser state become the session's."""
         self.set_params(step.new_params)

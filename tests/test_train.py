@@ -243,3 +243,25 @@ def test_generators():
         assert 0 < ds.test.sum() < 100
         np.testing.assert_array_equal(ds.x, generate(name, 100, 0.1, seed=1, classes=ds.classes).x)
     assert generate("sine", 50).x.shape == (50, 1) and generate("plane", 50).y.shape == (50, 1)
+
+
+def test_session_shared_by_threads_trains_each_call_once_in_order():
+    """A web page may call train from two threads at once (Streamlit's fast reruns): every call must advance
+    from where the previous one ended, never from the same state twice."""
+    import threading
+
+    s = Session(parse_config({"data": {"generator": "xor", "n": 200}, "hidden": [4]}))
+    go = threading.Barrier(4)
+
+    def worker():
+        go.wait()
+        for _ in range(3):
+            s.train(7)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert s.epoch == 84
+    np.testing.assert_array_equal(s.history.data["epoch"], np.arange(1, 85))
