@@ -24,7 +24,7 @@ from engine.device import describe
 from engine.features import FEATURES, ONE_D
 from engine.session import Session
 from playground import board as bd
-from playground import panels, state
+from playground import panels, state, warm
 from playground.urlstate import UI_KEYS, config_to_query, query_to_config
 
 HIDEABLE = ("data", "network", "optimizer", "transport", "draw", "sidebar", "share", *state.VIEW_FLAGS)
@@ -671,6 +671,8 @@ if "share" not in hidden:
 q = config_to_query(ss.cfg) | {k: st.query_params[k] for k in UI_KEYS if k in st.query_params and k != "preset"}
 if dict(st.query_params) != q:
     st.query_params.from_dict(q)
+
+warm.prewarm(s)  # the neighbouring networks compile in the background once this run has ended
 
 # ---- play: train, stream the board's frames, until a click interrupts -----------------------------------
 while ss.playing:

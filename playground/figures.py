@@ -39,6 +39,16 @@ def _layout(fig: go.Figure, title: str = "", height: int = 300, big: bool = Fals
     return fig
 
 
+def loss_text(v: float) -> str:
+    """A loss for a metric tile: at most about 8 characters ('0.02453', '2.14e-04'), '–' when not finite."""
+    if not np.isfinite(v):
+        return "–"
+    return f"{v:.2e}" if 0 < abs(v) < 1e-3 else f"{v:.4g}"
+
+
+LOG_TICKS = 6  # labelled ticks on a log axis: without a cap, a narrow range labels every digit 2…9
+
+
 def decimate(n: int, limit: int = MAX_LINE_POINTS) -> np.ndarray:
     """Indices of at most `limit` evenly spaced entries of n, always keeping the last."""
     if n <= limit:
@@ -228,8 +238,18 @@ def loss_figure(h: dict[str, np.ndarray], problem: str, log_y: bool = True, heig
     )
     _layout(fig, "Loss", height, big)
     fig.update_layout(
-        yaxis={"type": "log" if log_y else "linear", "title": None, "exponentformat": "power"},
-        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.02], "showgrid": False, "title": None},
+        yaxis={"type": "log" if log_y else "linear", "title": None, "exponentformat": "power", "nticks": LOG_TICKS},
+        # the score's own ticks (0…1), not the default synced to the loss axis, which gives values like 0.957
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1.02],
+            "tickmode": "array",
+            "tickvals": [0, 0.25, 0.5, 0.75, 1],
+            "tickformat": ".0%" if problem == "classification" else ".2f",
+            "showgrid": False,
+            "title": None,
+        },
         xaxis={"title": "epoch"},
     )
     return fig
@@ -259,7 +279,7 @@ def gradient_figure(h: dict[str, np.ndarray], sizes: tuple[int, ...], height: in
     # One legend row per layer, stacked right of the plot below the title: 1 to 9 layers never reach the title
     # (a horizontal legend above the plot wraps into it from 4 layers on) and the plot keeps its height.
     fig.update_layout(
-        yaxis={"type": "log", "exponentformat": "power"},
+        yaxis={"type": "log", "exponentformat": "power", "nticks": LOG_TICKS},
         xaxis={"title": "epoch"},
         margin={"t": 40 if big else 34, "r": 8},
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top", "tracegroupgap": 0},
@@ -279,9 +299,13 @@ def update_ratio_figure(ratio: np.ndarray | None, sizes: tuple[int, ...], height
             hovertemplate="%{x}: %{y:.2e}<extra></extra>",
         )
     )
-    fig.add_hline(y=1e-3, line_dash="dot", line_color="#999", annotation_text="1e-3", annotation_position="top left")
+    fig.add_hline(y=1e-3, line_dash="dot", line_color="#999")
+    # (add_hline's own annotation lands at y = 10^0.001 on a log axis: annotations there take log10 values)
+    fig.add_annotation(
+        x=1, xref="paper", xanchor="right", y=-3, yref="y", yanchor="bottom", text="≈ 1e-3: healthy", showarrow=False
+    )
     _layout(fig, "Update / weight ratio ‖ΔW‖/‖W‖ (latest epoch)", height, big)
-    fig.update_layout(yaxis={"type": "log", "exponentformat": "power"}, hovermode="closest")
+    fig.update_layout(yaxis={"type": "log", "exponentformat": "power", "nticks": LOG_TICKS}, hovermode="closest")
     return fig
 
 

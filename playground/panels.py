@@ -49,8 +49,8 @@ def render_metrics(s: Session, big: bool) -> None:
         if len(s.history):
             a, b2 = st.columns(2)
             fmt = lambda v, f: f"{v:{f}}" if np.isfinite(v) else "–"  # noqa: E731
-            a.metric("Train loss", fmt(h["train_loss"][-1], ".4g"))
-            b2.metric("Test loss", fmt(h["test_loss"][-1], ".4g"))
+            a.metric("Train loss", figures.loss_text(h["train_loss"][-1]))
+            b2.metric("Test loss", figures.loss_text(h["test_loss"][-1]))
             a.metric(f"Train {score}", fmt(h["train_score"][-1], ".3f"))
             b2.metric(f"Test {score}", fmt(h["test_score"][-1], ".3f"))
         rep = s.report(test=bool(s.dataset.test.any()))
@@ -428,7 +428,7 @@ def render_history(s: Session, big: bool) -> None:
         k = int(np.searchsorted(h["epoch"], at, side="right")) - 1 if len(s.history) else -1
         if k >= 0:
             c1, c2 = st.columns(2)
-            c1.metric("Train loss", f"{h['train_loss'][k]:.4g}")
+            c1.metric("Train loss", figures.loss_text(h["train_loss"][k]))
             c2.metric(f"Test {score_name(s)}", f"{h['test_score'][k]:.3f}" if np.isfinite(h["test_score"][k]) else "–")
         fig = figures.loss_figure(h, s.dataset.problem, height=300, big=big)
         fig.add_vline(x=max(at, 1), line={"color": "#d62728", "width": 2})

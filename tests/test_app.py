@@ -294,3 +294,22 @@ def test_classroom_link_hides_panels_and_presents_big():
     at.session_state["view"] = "Optimiser race"  # a hidden panel cannot be opened
     ok(at.run())
     assert at.session_state["view"] == "Metrics"
+
+
+def test_page_queues_the_neighbouring_networks_for_warm_up(monkeypatch):
+    """After each script run the page hands its network to playground/warm.py, which compiles the networks one
+    sidebar step away in the background (off in the rest of the suite)."""
+    from playground import warm
+
+    queued = []
+    monkeypatch.setenv("BACKPROP_PREWARM", "1")
+    monkeypatch.setattr(warm, "_todo", [])
+    monkeypatch.setattr(warm, "_done", set())
+    monkeypatch.setattr(warm, "_wake", type("NoWake", (), {"set": lambda self: queued.append(list(warm._todo))})())
+    monkeypatch.setattr(warm, "_thread", object())  # no thread: only what is queued is looked at
+    at = new_app()
+    assert queued, "the page did not call warm.prewarm"
+    hidden = sorted(key[0].sizes[1:-1] for key, _ in queued[-1])
+    assert (4, 2, 4) in hidden and (5, 2) in hidden and (4,) in hidden
+    ok(at.number_input(key="w_h0").set_value(5).run())
+    assert (6, 2) in [key[0].sizes[1:-1] for key, _ in queued[-1]]  # the queue follows the network shown

@@ -154,6 +154,17 @@ def test_loss_figure_traces_and_axis(log_y):
     assert fig.layout.yaxis.type == ("log" if log_y else "linear")
     assert fig.data[3].yaxis == "y2"
     assert len(fig.data[0].y) == 50 and len(fig.data[2].y) == 50
+    # the score axis has its own 0…1 ticks (synced to the log axis it showed values like 0.957)
+    assert fig.layout.yaxis2.tickmode == "array" and list(fig.layout.yaxis2.tickvals) == [0, 0.25, 0.5, 0.75, 1]
+    assert fig.layout.yaxis2.tickformat == ".0%"
+    assert figures.loss_figure(history(5), "regression").layout.yaxis2.tickformat == ".2f"
+
+
+@pytest.mark.parametrize(
+    "v,text", [(0.024531, "0.02453"), (2.1449e-4, "2.14e-04"), (0.0, "0"), (1234.5, "1234"), (np.nan, "–")]
+)
+def test_loss_text_fits_a_metric_tile(v, text):
+    assert figures.loss_text(v) == text
 
 
 def test_loss_figure_empty_and_no_regularisation_and_decimated():
@@ -218,6 +229,8 @@ def test_update_ratio_figure():
     np.testing.assert_allclose(fig.data[0].y, [1e-3, 2e-2])
     assert fig.layout.yaxis.type == "log"
     assert any(s.y0 == 1e-3 for s in fig.layout.shapes)  # the healthy-size guide line
+    (note,) = fig.layout.annotations  # its label sits on the line: a log axis takes log10 values
+    assert note.yref == "y" and note.y == -3
     none = figures.update_ratio_figure(None, sizes)
     assert np.isnan(np.asarray(none.data[0].y, float)).all() and len(none.data[0].y) == 2
 
@@ -311,6 +324,7 @@ def test_prewarm_builds_neighbours_in_the_background_after_the_script_run(monkey
     s = small_session
     target = dataclasses.replace(s.cfg, hidden=(5,), params=None)
     built = []
+    monkeypatch.setenv("BACKPROP_PREWARM", "1")
     monkeypatch.setattr(warm, "_done", set())
     monkeypatch.setattr(warm, "neighbours", lambda cfg: [target, dataclasses.replace(cfg)])  # the second: itself
     monkeypatch.setattr(warm, "_boundary", lambda cfg, ds: built.append(cfg.hidden))

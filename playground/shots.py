@@ -1,0 +1,77 @@
+"""Screenshots of the page in headless Chromium, for the README and for looking at what we build.
+
+    python -m playground.shots [--out bench-results/shots] [--only NAME ...] [--epochs 300]
+
+Each shot opens a link (the URL holds the whole set-up), trains `--epochs` epochs with Step 10 where asked, and
+saves NAME.png. The main area scrolls inside the page, so the viewport is tall enough to hold all of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from playground.browser import epoch, launch, running_app, wait_board
+
+SHOTS = {
+    # name: (query, clicks on "Step 10", viewport height)
+    "screenshot": (
+        "gen=spiral&n=500&test=0.3&features=x1,x2,sin(x1),sin(x2)&hidden=6,6&opt=adam&lr=0.01&batch=32",
+        60,
+        1000,
+    ),
+    "full": ("gen=moons&n=300&hidden=6,4&opt=adam&lr=0.01", 20, 1900),
+    "classes": ("gen=blobs&classes=4&n=400&hidden=8,8&opt=adam&lr=0.01", 20, 1000),
+    "regression": ("problem=regression&gen=gaussian_bumps&n=400&hidden=8,8&opt=adam&lr=0.01", 30, 1000),
+    "curve": ("problem=regression&gen=sine&n=200&hidden=8,8&opt=adam&lr=0.01", 30, 1000),
+    "deep": ("gen=circle&hidden=8,8,8,8,8,8,8,8&act=sigmoid&opt=sgd&lr=0.1", 5, 1000),
+    "present": ("gen=xor&hidden=4,4&opt=adam&lr=0.01&present=1&hide=data,optimizer,share", 20, 1000),
+}
+
+
+def step(page, button, timeout: float = 60_000) -> None:
+    """Click and wait for the epoch counter to move (clicks during a script run would be merged)."""
+    before = epoch(page)
+    button.click()
+    page.wait_for_function(
+        "e => parseInt(document.querySelector('h3').innerText.replace(/\\D/g, '')) !== e", arg=before, timeout=timeout
+    )
+
+
+def shoot(names: list[str], out: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with running_app() as url, sync_playwright() as p:
+        browser = launch(p)
+        for name in names:
+            query, steps, height = SHOTS[name]
+            page = browser.new_page(viewport={"width": 1500, "height": height})
+            page.goto(f"{url}?{query}")
+            wait_board(page, timeout=120_000)
+            button = page.get_by_role("button", name="Step 10", exact=True)
+            for _ in range(steps):
+                step(page, button)
+            page.mouse.move(0, 0)  # no tooltip in the picture
+            page.wait_for_timeout(2500)
+            path = out / f"{name}.png"
+            page.screenshot(path=str(path))
+            saved.append(path)
+            page.close()
+        browser.close()
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="bench-results/shots")
+    ap.add_argument("--only", nargs="*", choices=sorted(SHOTS), help="these shots only")
+    args = ap.parse_args(argv)
+    for path in shoot(args.only or list(SHOTS), Path(args.out)):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
