@@ -326,9 +326,20 @@ def render_race(s: Session, big: bool) -> None:
             pd.DataFrame(ss.race_rows),
             num_rows="dynamic",
             column_config={
-                "optimizer": st.column_config.SelectboxColumn("optimiser", options=list(OPTIMIZERS), required=True),
+                "optimizer": st.column_config.SelectboxColumn(
+                    "optimiser",
+                    options=list(OPTIMIZERS),
+                    required=True,
+                    help="How this racer turns gradients into steps (optax); its other hyper-parameters are the "
+                    "sidebar's or optax's defaults.",
+                ),
                 "learning_rate": st.column_config.NumberColumn(
-                    "learning rate η", min_value=1e-6, max_value=limits.MAX_LEARNING_RATE, format="%g", required=True
+                    "learning rate η",
+                    min_value=1e-6,
+                    max_value=limits.MAX_LEARNING_RATE,
+                    format="%g",
+                    required=True,
+                    help="This racer's step size η: each update is scaled by it.",
                 ),
             },
             key="race_editor",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -313,3 +314,33 @@ def test_page_queues_the_neighbouring_networks_for_warm_up(monkeypatch):
     assert (4, 2, 4) in hidden and (5, 2) in hidden and (4,) in hidden
     ok(at.number_input(key="w_h0").set_value(5).run())
     assert (6, 2) in [key[0].sizes[1:-1] for key, _ in queued[-1]]  # the queue follows the network shown
+
+
+WIDGETS = (
+    "button", "download_button", "selectbox", "multiselect", "number_input", "slider", "select_slider", "toggle",
+    "checkbox", "radio", "text_input", "file_uploader", "button_group", "data_editor",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"problem": "regression", "gen": "plane"}, {"opt": "momentum", "reg": "l2", "sched": "step", "clip": "1"}],
+)
+def test_every_control_has_a_tooltip(query):
+    at = new_app(query)
+    seen = 0
+    for view in ("Metrics", "Step inspector", "Network", "Hidden space", "Optimiser race", "History"):
+        if view == "History":
+            click(at, "Step 10")
+        open_tab(at, view)
+        for kind in WIDGETS:
+            for w in at.get(kind):
+                seen += 1
+                p = w.proto
+                if kind == "data_editor":  # a table: each column says what it holds
+                    cols = json.loads(p.columns)
+                    assert all(c.get("help") for c in cols.values() if not c.get("hidden")), f"race table: {cols}"
+                    continue
+                label = getattr(p, "label", "") or getattr(p, "id", "")
+                assert getattr(p, "help", "").strip(), f"{kind} {label!r} ({view}) has no help"
+    assert seen > 40
