@@ -556,7 +556,11 @@ if s.divergence is not None:
         icon="🛑",
     )
 
-v = st.container(key="sec_draw").columns([2.6, 0.75, 0.6, 0.6, 1.1, 1.1])
+draw_row = st.container(key="sec_draw")
+if present:  # projector type: the two toggles get a row of their own, so no label is cut
+    v = [*draw_row.columns([2.4, 1.1, 0.8, 0.8]), *draw_row.columns([1, 1, 1.4])[:2]]
+else:
+    v = draw_row.columns([2.6, 0.75, 0.6, 0.6, 1.1, 1.1])
 if s.dataset.problem == "classification":
     k = s.dataset.classes
     tools = [f"class {i}" for i in range(k)] + ["eraser", INSPECT]

@@ -34,8 +34,9 @@ def _layout(fig: go.Figure, title: str = "", height: int = 300, big: bool = Fals
         legend={"orientation": "h", "y": 1.0, "x": 0, "yanchor": "bottom", "font": {"size": size - 1}},
         hovermode="x unified",
     )
-    fig.update_xaxes(showline=True, linecolor="#bbb", gridcolor="#eee", zeroline=False)
-    fig.update_yaxes(showline=True, linecolor="#bbb", gridcolor="#eee", zeroline=False)
+    # automargin: tick labels and axis titles push the plot in rather than spill over (projector type sizes)
+    fig.update_xaxes(showline=True, linecolor="#bbb", gridcolor="#eee", zeroline=False, automargin=True)
+    fig.update_yaxes(showline=True, linecolor="#bbb", gridcolor="#eee", zeroline=False, automargin=True)
     return fig
 
 
@@ -249,6 +250,7 @@ def loss_figure(h: dict[str, np.ndarray], problem: str, log_y: bool = True, heig
             "tickformat": ".0%" if problem == "classification" else ".2f",
             "showgrid": False,
             "title": None,
+            "automargin": True,
         },
         xaxis={"title": "epoch"},
     )

@@ -29,13 +29,17 @@ SHOTS = {
 }
 
 
+EPOCH_MOVED = """e => {
+  const h = [...document.querySelectorAll("h3")].find((x) => x.innerText.startsWith("Epoch"));
+  return !!h && parseInt(h.innerText.replace(/\\D/g, "")) !== e;
+}"""
+
+
 def step(page, button, timeout: float = 60_000) -> None:
     """Click and wait for the epoch counter to move (clicks during a script run would be merged)."""
     before = epoch(page)
     button.click()
-    page.wait_for_function(
-        "e => parseInt(document.querySelector('h3').innerText.replace(/\\D/g, '')) !== e", arg=before, timeout=timeout
-    )
+    page.wait_for_function(EPOCH_MOVED, arg=before, timeout=timeout)
 
 
 def shoot(names: list[str], out: Path) -> list[Path]:
