@@ -149,6 +149,19 @@ async function build(st) {
   st.builtKey = st.figsKey;
   st.lut = makeLut(figs.board.data[0].colorscale || [[0, "#ffffff"], [1, "#000000"]]);
   st.pointsSig = st.lossSig = st.gradSig = null;
+  st.loss.__bpDtick = st.grad.__bpDtick = undefined;
+}
+
+// Plotly labels every digit 2…9 on a log axis spanning one to three decades: label 1-2-5 there instead.
+function logTicks(P, el, ys) {
+  if (!el.layout.yaxis || el.layout.yaxis.type !== "log") return null;
+  let lo = Infinity, hi = -Infinity;
+  for (const y of ys) for (const v of y) if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  const span = hi > lo ? Math.log10(hi / lo) : 0;
+  const dtick = span > 0.6 && span <= 3 ? "D2" : null; // null: Plotly's own choice
+  if (el.__bpDtick === dtick) return null;
+  el.__bpDtick = dtick;
+  return P.relayout(el, { "yaxis.dtick": dtick });
 }
 
 async function applyFrame(st, f) {
@@ -170,10 +183,12 @@ async function applyFrame(st, f) {
   if ((both || st.turn) && ls !== st.lossSig) {
     st.lossSig = ls;
     await P.restyle(st.loss, { x: [L.e, L.e, L.e, L.e], y: [L.tr, L.te, L.rg, L.sc] }, [0, 1, 2, 3]);
+    await logTicks(P, st.loss, [L.tr, L.te, L.rg]);
   }
   if ((both || !st.turn) && gs !== st.gradSig) {
     st.gradSig = gs;
     await P.restyle(st.grad, { x: G.g.map(() => G.e), y: G.g }, G.g.map((_, i) => i));
+    await logTicks(P, st.grad, G.g);
   }
   st.board.dataset.epoch = f.label;
   const t3 = performance.now();
