@@ -1,10 +1,16 @@
 """Optimiser race: up to `limits.MAX_RACE` optimisers (or learning rates) train from the same initial weights,
-on the same data and the same shuffling, in one vmapped engine call.
+on the same data and the same shuffling.
 
-Different optimisers share one compiled program through `optim.switch`: every racer carries every optimiser's
-state and the index of its own. Their paths are drawn on a fixed 2-D slice of the loss landscape: the plane
-through the initial weights θ₀ spanned by the initial descent direction −∇L(θ₀) and a seeded random direction
-orthogonal to it, both unit vectors in parameter space (fixed before training, so not fitted to the paths).
+On an accelerator the racers run side by side in one vmapped engine call: different optimisers share one
+compiled program through `optim.switch`, every racer carrying every optimiser's state and the index of its own.
+On a CPU side by side buys nothing (the work is k× anyway) and costs much: under `vmap` the switch computes every
+member's update for every racer, and the switch program compiles for seconds. There each racer runs alone, one
+after the other, in the same `train_epochs` program a session of that optimiser uses (compiled once, shared,
+kept in the persistent cache). Both ways give each racer exactly its separate run (tested).
+
+The paths are drawn on a fixed 2-D slice of the loss landscape: the plane through the initial weights θ₀
+spanned by the initial descent direction −∇L(θ₀) and a seeded random direction orthogonal to it, both unit
+vectors in parameter space (fixed before training, so not fitted to the paths).
 """
 
 from __future__ import annotations
@@ -66,6 +72,17 @@ def race_epochs(
     return jax.vmap(lambda s, h: train_epochs(spec, n_epochs, s, train, test, h))(states, hypers)
 
 
+@jax.jit
+def project(params: Params, theta0: Array, d1: Array, d2: Array) -> Array:
+    """(racers, 2): each racer's weights (a leading racer axis) as coordinates in the slice θ₀ + α·d₁ + β·d₂."""
+    flat = jax.vmap(lambda p: ravel_pytree(p)[0])(params) - theta0
+    return jnp.stack([flat @ d1, flat @ d2], axis=1)
+
+
+def stack(trees: list) -> object:
+    return jax.tree.map(lambda *xs: jnp.stack(xs), *trees)
+
+
 def objective(spec: Spec, params: Params, feats: Array, data: Data, reg_rate: Array) -> Array:
     w = (jnp.arange(feats.shape[0]) < data.n).astype(jnp.float32)
     z = logits(params, feats, spec.activation)
@@ -85,11 +102,17 @@ def landscape(
     return jax.vmap(lambda b: jax.vmap(lambda a: at(a, b))(alphas))(betas)
 
 
+@partial(jax.jit, static_argnames="spec")
+def flat_gradient(spec: Spec, params: Params, data: Data, reg: Array) -> Array:
+    """∇L(θ) as one vector (one compiled program: op by op it took seconds to compile on a CPU)."""
+    feats = apply_features(spec.features, data.x)
+    return ravel_pytree(jax.grad(lambda p: objective(spec, p, feats, data, reg))(params))[0]
+
+
 def directions(spec: Spec, params: Params, data: Data, reg: Array, seed: int) -> tuple[Array, Array, object]:
     """Unit directions of the slice: −∇L(θ₀) and a random one orthogonal to it (fixed before training)."""
     theta0, unravel = ravel_pytree(params)
-    feats = apply_features(spec.features, data.x)
-    g, _ = ravel_pytree(jax.grad(lambda p: objective(spec, p, feats, data, reg))(params))
+    g = flat_gradient(spec, params, data, reg)
     r = jax.random.normal(jax.random.key(seed + 7919), theta0.shape)
     d1 = -g / jnp.linalg.norm(g) if float(jnp.linalg.norm(g)) > 0 else r / jnp.linalg.norm(r)
     r = r - (r @ d1) * d1
@@ -98,24 +121,33 @@ def directions(spec: Spec, params: Params, data: Data, reg: Array, seed: int) ->
 
 @dataclass
 class Race:
-    """The racers' shared start, their stacked training state, metrics and projected paths."""
+    """The racers' shared start, their training states, metrics and projected paths. `together`: one vmapped
+    call for all racers (default on an accelerator) or one run per racer (default on a CPU)."""
 
     cfg: Config
     dataset: Dataset
     racers: list[Optimizer]
-    spec: Spec = field(init=False)
+    together: bool | None = None
     base_spec: Spec = field(init=False)
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.racers) <= limits.MAX_RACE:
             raise ConfigError(f"race: between 1 and {limits.MAX_RACE} racers")
+        if self.together is None:
+            self.together = jax.default_backend() != "cpu"
         self.base_spec = make_spec(self.cfg, self.dataset)
-        self.spec = race_spec(self.base_spec, self.racers)
         self.params0 = initial_params(self.cfg, self.base_spec)
-        self.hypers = [racer_hyper(self.cfg, self.spec, o) for o in self.racers]
-        states = [init_state(self.spec, self.params0, h, self.cfg.seed) for h in self.hypers]
-        self.state: TrainState = jax.tree.map(lambda *xs: jnp.stack(xs), *states)
-        self.hyper = jax.tree.map(lambda *xs: jnp.stack(xs), *self.hypers)
+        seed = self.cfg.seed
+        if self.together:
+            spec = race_spec(self.base_spec, self.racers)
+            hypers = [racer_hyper(self.cfg, spec, o) for o in self.racers]
+            self.specs = [spec]
+            self.hypers = [stack(hypers)]
+            self.states = [stack([init_state(spec, self.params0, h, seed) for h in hypers])]
+        else:
+            self.specs = [race_spec(self.base_spec, [o]) for o in self.racers]
+            self.hypers = [racer_hyper(self.cfg, sp, o) for sp, o in zip(self.specs, self.racers, strict=True)]
+            self.states = [init_state(sp, self.params0, h, seed) for sp, h in zip(self.specs, self.hypers, strict=True)]
         self.train_data = to_data(self.dataset, self.base_spec, test=False)
         self.test_data = to_data(self.dataset, self.base_spec, test=True)
         reg = make_hyper(self.cfg)["reg_rate"]
@@ -135,12 +167,28 @@ class Race:
         """Epochs run (a racer that diverged stopped at its last finite state earlier)."""
         return self.path_epochs[-1]
 
+    @property
+    def stacked_params(self) -> Params:
+        """Every racer's weights, with a leading racer axis."""
+        return self.states[0].params if self.together else stack([s.params for s in self.states])
+
     def params(self, i: int) -> Params:
-        return jax.tree.map(lambda a: a[i], self.state.params)
+        return jax.tree.map(lambda a: a[i], self.states[0].params) if self.together else self.states[i].params
 
     def _project(self) -> np.ndarray:
-        flat = jax.vmap(lambda p: ravel_pytree(p)[0])(self.state.params) - self.theta0
-        return np.stack([np.asarray(flat @ self.d1), np.asarray(flat @ self.d2)], axis=1)
+        return np.asarray(project(self.stacked_params, self.theta0, self.d1, self.d2))
+
+    def _train(self, size: int) -> dict[str, np.ndarray]:
+        """`size` more epochs for every racer; metrics (racers, epochs, …)."""
+        data = (self.train_data, self.test_data)
+        if self.together:
+            self.states[0], m = race_epochs(self.specs[0], size, self.states[0], *data, self.hypers[0])
+            return jax.tree.map(np.asarray, m)
+        ms = []
+        for i, (spec, h) in enumerate(zip(self.specs, self.hypers, strict=True)):
+            self.states[i], m = train_epochs(spec, size, self.states[i], *data, h)
+            ms.append(m)
+        return jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *ms)
 
     def run(self, epochs: int, snapshots: int = 20, progress: Callable[[float], None] | None = None) -> None:
         """Train every racer `epochs` more epochs, recording the path at least `snapshots` times (in compiled
@@ -149,8 +197,7 @@ class Race:
         done = 0
         while done < epochs:
             size = max(c for c in limits.EPOCH_CHUNKS if c <= min(chunk, epochs - done))
-            self.state, m = race_epochs(self.spec, size, self.state, self.train_data, self.test_data, self.hyper)
-            m = jax.tree.map(np.asarray, m)  # (racers, epochs, …)
+            m = self._train(size)
             m["epoch"] = np.broadcast_to(self.epoch + 1 + np.arange(size), m["finite"].shape)
             for k, v in m.items():
                 self.metrics[k] = np.concatenate([self.metrics[k], v], axis=1) if k in self.metrics else v

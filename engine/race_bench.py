@@ -1,8 +1,11 @@
 """How much an optimiser race costs compared with one run: `python -m engine.race_bench`.
 
-Times k racers in one vmapped call against one plain training run of the same config and epochs (compiled
-first, best of a few repeats), and prints the ratio. On a GPU the racers run side by side; on a CPU expect
-roughly k× (the work is k× and the CPU was already busy).
+Times k racers against one plain training run of the same config and epochs (compiled first, best of a few
+repeats), and prints the ratio, for both ways a race can run: side by side in one vmapped call (the default on
+an accelerator) and one by one (the default on a CPU). Also the first race's time, compilation included (within
+this process: programs a previous case compiled are reused, as in the app).
+
+    python -m engine.race_bench [--epochs 500]
 """
 
 from __future__ import annotations
@@ -36,14 +39,17 @@ CASES = {
 }
 
 
-def best(f, repeats: int = 3) -> float:
-    f()  # compile
+def best(f, repeats: int = 3) -> tuple[float, float]:
+    """(first call, compilation included; best of `repeats` after it)"""
+    t = time.perf_counter()
+    f()
+    first = time.perf_counter() - t
     out = []
     for _ in range(repeats):
         t = time.perf_counter()
         f()
         out.append(time.perf_counter() - t)
-    return min(out)
+    return first, min(out)
 
 
 def main(epochs: int = 500) -> None:
@@ -57,19 +63,29 @@ def main(epochs: int = 500) -> None:
             s.train(epochs)
             jax.block_until_ready(s.params)
 
-        t1 = best(one)
+        t1 = best(one)[1]
         print(f"\n{name}: one run {t1 * 1e3:.0f} ms")
         for k in (1, 2, 4, limits.MAX_RACE):
             racers = [Optimizer(n, 0.01, tuple((h, v[0]) for h, v in OPTIMIZERS[n].items())) for n in RACERS[:k]]
 
-            def race(racers=racers):
-                r = Race(cfg, ds, racers)
-                r.run(epochs, snapshots=epochs // 100)
-                jax.block_until_ready(r.state.params)
+            for together in (True, False):
 
-            tk = best(race)
-            print(f"  race of {k}: {tk * 1e3:7.0f} ms = {tk / t1:4.2f}× one run ({tk / t1 / k:4.2f}× per racer)")
+                def race(racers=racers, together=together):
+                    r = Race(cfg, ds, racers, together=together)
+                    r.run(epochs, snapshots=epochs // 100)
+                    jax.block_until_ready(r.stacked_params)
+
+                first, tk = best(race)
+                how = "side by side" if together else "one by one  "
+                print(
+                    f"  race of {k}, {how}: {tk * 1e3:6.0f} ms = {tk / t1:5.2f}× one run ({tk / t1 / k:4.2f}× per"
+                    f" racer); first race {first:5.1f} s"
+                )
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=500)
+    main(ap.parse_args().epochs)

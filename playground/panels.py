@@ -360,8 +360,8 @@ def render_race(s: Session, big: bool) -> None:
             on_click=on_race,
             type="primary",
             width="stretch",
-            help=f"Up to {limits.MAX_RACE} optimisers (or learning rates) train in one vmapped engine call: "
-            "same initial weights, same data, same shuffling.",
+            help=f"Up to {limits.MAX_RACE} optimisers (or learning rates) train from the same initial weights, "
+            "on the same data with the same shuffling: only the update rule differs.",
         )
         st.caption("Other settings (network, loss, batch size, regularisation) are the sidebar's.")
     if ss.get("race_request"):
@@ -376,7 +376,8 @@ def render_race(s: Session, big: bool) -> None:
         st.caption("The network or the data changed since this race: press Race to rerun it.")
     epochs = race.epoch
     st.caption(
-        f"{len(race.racers)} racers × {epochs:,} epochs in one vmapped call per chunk: "
+        f"{len(race.racers)} racers × {epochs:,} epochs, "
+        f"{'side by side in one vmapped call' if race.together else 'one after the other'}: "
         f"{ss.get('race_seconds', 0):.2f} s including compilation."
     )
     finals = race.metrics["train_loss"][:, -1]

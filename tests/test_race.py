@@ -1,4 +1,5 @@
-"""The optimiser race: one vmapped call, the same start for every racer, results equal to separate runs."""
+"""The optimiser race, side by side (one vmapped call) and one by one: the same start for every racer, and
+results equal to separate runs."""
 
 import dataclasses
 
@@ -28,15 +29,16 @@ RACERS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def race():
-    r = Race(CFG, Session(CFG).dataset, RACERS)
+@pytest.fixture(scope="module", params=[True, False], ids=["together", "one_by_one"])
+def race(request):
+    r = Race(CFG, Session(CFG).dataset, RACERS, together=request.param)
     r.run(40)
     return r
 
 
-def test_every_racer_starts_from_the_same_weights():
-    r = Race(CFG, Session(CFG).dataset, RACERS)
+@pytest.mark.parametrize("together", [True, False])
+def test_every_racer_starts_from_the_same_weights(together):
+    r = Race(CFG, Session(CFG).dataset, RACERS, together=together)
     start = jax.tree.leaves(Session(CFG).params)
     for i in range(len(RACERS)):
         for a, b in zip(jax.tree.leaves(r.params(i)), start, strict=True):
