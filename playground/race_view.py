@@ -123,6 +123,7 @@ def race_boundaries_figure(
 ) -> go.Figure:
     """A small boundary (or fitted curve, for 1-D data) per racer, side by side."""
     k = len(labels)
+    smooth = problem != "classification" or len(np.unique(y)) <= 2
     cols = min(k, 3)
     rows = -(-k // cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=labels, horizontal_spacing=0.04, vertical_spacing=0.1)
@@ -147,6 +148,9 @@ def race_boundaries_figure(
                 showscale=False,
                 opacity=0.85,
                 hoverinfo="skip",
+                # interpolated, not blocky; k-class fields encode class and confidence together, which an
+                # interpolation would blend into a third class's colour at a boundary
+                zsmooth="best" if smooth else False,
             ),
             r,
             c,

@@ -1,9 +1,10 @@
 """Screenshots of the page in headless Chromium, for the README and for looking at what we build.
 
-    python -m playground.shots [--out bench-results/shots] [--only NAME ...] [--epochs 300]
+    python -m playground.shots [--out bench-results/shots] [--only NAME ...]
 
-Each shot opens a link (the URL holds the whole set-up), trains `--epochs` epochs with Step 10 where asked, and
-saves NAME.png. The main area scrolls inside the page, so the viewport is tall enough to hold all of it.
+Each shot opens a link (the URL holds the whole set-up), presses Step 10 a number of times, and saves NAME.png
+(the inspector and race shots: the panels under the board only; the race shot runs the default race first).
+The main area scrolls inside the page, so the viewport is tall enough to hold all of what is pictured.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ SHOTS = {
     "curve": ("problem=regression&gen=sine&n=200&hidden=8,8&opt=adam&lr=0.01", 30, 1000),
     "deep": ("gen=circle&hidden=8,8,8,8,8,8,8,8&act=sigmoid&opt=sgd&lr=0.1", 5, 1000),
     "present": ("gen=xor&hidden=4,4&opt=adam&lr=0.01&present=1&hide=data,optimizer,share", 20, 1000),
+    # the panels under the board: only the tabs are kept in the picture
+    "inspector": ("preset=worked_2-2-2-2", 0, 2600),
+    "race": ("gen=spiral&n=400&hidden=8,8&batch=10&lr=0.01", 0, 2600),
 }
+PANELS = {"inspector", "race"}
 
 
 EPOCH_MOVED = """e => {
@@ -57,10 +62,17 @@ def shoot(names: list[str], out: Path) -> list[Path]:
             button = page.get_by_role("button", name="Step 10", exact=True)
             for _ in range(steps):
                 step(page, button)
+            if name == "race":
+                page.get_by_role("tab", name="Optimiser race").click()
+                page.get_by_role("button", name="Race", exact=True).click()
+                page.get_by_text("including compilation").wait_for(timeout=300_000)
             page.mouse.move(0, 0)  # no tooltip in the picture
             page.wait_for_timeout(2500)
             path = out / f"{name}.png"
-            page.screenshot(path=str(path))
+            if name in PANELS:
+                page.locator('[data-testid="stTabs"]').screenshot(path=str(path))
+            else:
+                page.screenshot(path=str(path))
             saved.append(path)
             page.close()
         browser.close()
