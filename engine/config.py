@@ -89,6 +89,7 @@ class Config:
     init: str = "xavier"
     seed: int = 0
     params: dict | None = None
+    trained_epochs: int = 0  # epochs `params` were trained for (an exported state resumes its count there)
     epochs: int = 1000  # the CLI's default run length
     title: str = ""
     caption: str = ""
@@ -136,6 +137,8 @@ class Config:
         }
         if self.params is not None:
             d["params"] = self.params
+            if self.trained_epochs:
+                d["trained_epochs"] = self.trained_epochs
         for k in ("title", "caption", "view"):
             if getattr(self, k):
                 d[k] = getattr(self, k)
@@ -203,13 +206,18 @@ def _data(v: Any, problem: str) -> dict:
             raise _fail("data.csv", "must be a file path")
         return dict(v)
     if "x" in v and "y" in v:
-        _obj(v, "data", ("x", "y", "classes"))
+        _obj(v, "data", ("x", "y", "classes", "test"))
         from engine.data import DataError, validate_points
 
         try:
             validate_points(v["x"], v["y"], problem, v.get("classes"))
         except DataError as e:
             raise _fail("data", str(e)) from None
+        test = v.get("test")
+        if test is not None and (
+            not isinstance(test, list) or len(test) != len(v["x"]) or any(t not in (0, 1) for t in test)
+        ):
+            raise _fail("data.test", "must be a list of 0 (train) or 1 (test), one per point")
         return dict(v)
     raise _fail("data", "needs generator, x and y, or csv")
 
@@ -314,6 +322,11 @@ def parse_config(doc: Any) -> Config:
         init=_choice(doc.get("init", "xavier"), "init", INITS),
         seed=_number(doc.get("seed", 0), "seed", 0, limits.MAX_SEED, integer=True),
         params=params,
+        trained_epochs=_number(
+            doc.get("trained_epochs", 0), "trained_epochs", 0, limits.MAX_TRAINED_EPOCHS, integer=True
+        )
+        if params is not None
+        else 0,
         epochs=_number(doc.get("epochs", 1000), "epochs", 1, limits.MAX_EPOCHS, integer=True),
         title=str(doc.get("title", ""))[:200],
         caption=str(doc.get("caption", ""))[:2000],

@@ -332,7 +332,7 @@ def load_dataset(cfg: Config) -> Dataset:
                 ds = replace(ds, test=split_mask(ds.n, cfg.test_fraction, cfg.seed))
             return ds
         return from_points(
-            d["x"], d["y"], cfg.problem, d.get("classes"), test_fraction=cfg.test_fraction, seed=cfg.seed
+            d["x"], d["y"], cfg.problem, d.get("classes"), d.get("test"), test_fraction=cfg.test_fraction, seed=cfg.seed
         )
     except DataError as e:
         raise ConfigError(f"data: {e}") from None

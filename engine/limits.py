@@ -14,6 +14,7 @@ MAX_NOISE = 5.0
 MAX_ABS_COORD = 1e6
 
 MAX_EPOCHS = 10_000_000  # per CLI run
+MAX_TRAINED_EPOCHS = 2**30  # an imported state's epoch count (the engine counts epochs in int32)
 EPOCH_CHUNKS = (1000, 100, 10, 1)  # compiled scan lengths; any epoch count is a sum of these
 
 MIN_GRID = 10

@@ -232,11 +232,12 @@ class Session:
     # ---- state ----------------------------------------------------------------------------------
     @_serialized
     def reset(self) -> None:
-        self.state: TrainState = init_state(self.spec, initial_params(self.cfg, self.spec), self.hyper, self.cfg.seed)
+        state = init_state(self.spec, initial_params(self.cfg, self.spec), self.hyper, self.cfg.seed)
+        self.state: TrainState = state._replace(epoch=jnp.int32(self.cfg.trained_epochs))
         self.initial_state = self.state
         self.history = History()
         self.snapshots = Snapshots()
-        self.snapshots.add(0, self.state.params)
+        self.snapshots.add(self.epoch, self.state.params)
         self.divergence: Divergence | None = None
         self._load_arrays()
 
@@ -260,13 +261,16 @@ class Session:
     @_serialized
     def set_hyper(self, cfg: Config) -> bool:
         """Take a config that differs only in traced numbers (learning rate, momentum, rates…): training goes
-        on. Returns False (and changes nothing) when the change needs a new session."""
+        on, after a divergence too (from the last finite state). Returns False (and changes nothing) when the
+        change needs a new session."""
         try:
             spec = make_spec(cfg, self.dataset)
         except ConfigError:
             return False
         if spec != self.spec or cfg.init != self.cfg.init or cfg.seed != self.cfg.seed or cfg.hidden != self.cfg.hidden:
             return False
+        if cfg != self.cfg:
+            self.divergence = None  # new numbers: training may go on from the last finite state
         self.cfg, self.hyper = cfg, make_hyper(cfg)
         return True
 
@@ -386,9 +390,11 @@ class Session:
         }
         if ds.problem == "classification":
             d["data"]["classes"] = ds.classes
+        d["data"]["test"] = ds.test.astype(int).tolist()  # the split itself, not only its share
         d["test_fraction"] = round(float(ds.test.mean()), 4) if ds.n else 0.0
         d["features"] = list(self.spec.features)
         d["params"] = {k: v.tolist() for k, v in params_to_numpy(self.params).items()}
+        d["trained_epochs"] = self.epoch
         return d
 
 

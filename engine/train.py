@@ -232,21 +232,23 @@ def _batches(spec: Spec, key: Array, n: Array, rows: int) -> tuple[Array, Array,
     """Row indices (steps, bs) and 0/1 weights of this epoch's mini-batches, and the first real step.
 
     The bucket has room for `steps` batches but n rows fill only ceil(n/bs) of them: the padding steps come
-    first (weights all 0) and the real ones last, so the epoch's last step is always a real one. Batch k of
-    the real steps holds positions k·bs … (k+1)·bs−1 of a fresh shuffle; only the last one can be partial."""
+    first (weights all 0) and the real ones last, so the epoch's last step is always a real one. The n rows of a
+    fresh shuffle fill the last n slots: only the first real batch can be partial, and the last one, whose
+    gradient the epoch's metrics report, is full whenever n ≥ bs (not a lone leftover point)."""
     bs = min(spec.batch_size or rows, rows)
     steps = -(-rows // bs)
     first = steps - jnp.maximum((n + bs - 1) // bs, 1)
-    pos = jnp.arange(steps * bs) - first * bs
+    pos = jnp.arange(steps * bs) - (steps * bs - n)
     w = ((pos >= 0) & (pos < n)).astype(jnp.float32).reshape(steps, bs)
-    if steps == 1:  # full batch: the order of the rows does not change the mean gradient
-        return jnp.arange(rows).reshape(1, rows), w, first
+    if steps == 1:  # full batch: the rows in their order (it does not change the mean gradient)
+        return jnp.arange(rows).reshape(1, rows), (jnp.arange(rows) < n).astype(jnp.float32).reshape(1, rows), first
     idx = _at_size(n, _sizes(rows), lambda size: _shuffle(key, n, size)[jnp.clip(pos, 0, size - 1)])
     return idx.reshape(steps, bs), w, first
 
 
 def _train_epoch(spec: Spec, tx, state: TrainState, feats: Array, data: Data, hyper: dict[str, Array]):
-    """One epoch of mini-batch steps; returns the new state and the gradient / update sizes of its last step.
+    """One epoch of mini-batch steps; returns the new state and the gradient / update sizes of its last (full)
+    step.
 
     The steps run in a fixed-length `lax.scan` (unrolled by 2) over every batch slot of the size bucket; the
     padding slots come first and `lax.cond` skips them, which is exact for every optimiser. The last step is

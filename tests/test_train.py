@@ -1,12 +1,14 @@
 """Training behaviour: accuracy reached, determinism, no recompiles, divergence, optimisers, schedules."""
 
+import json
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from engine import reference
-from engine.config import parse_config
+from engine import diagnose, reference
+from engine.config import ConfigError, parse_config
 from engine.data import generate
 from engine.features import apply_features
 from engine.optim import schedule_factor
@@ -59,6 +61,13 @@ def test_divergence_stops_at_last_finite_state():
         assert np.isfinite(W).all() and np.isfinite(b).all()
     assert "diverged at epoch" in str(s.divergence)
     assert s.train(10) == {}  # stays stopped
+    s.set_hyper(s.cfg)  # the same numbers again: still stopped
+    assert s.divergence is not None and s.train(10) == {}
+    stopped = s.epoch
+    s.set_learning_rate(1e-6)  # a smaller step: training goes on from the last finite state
+    assert s.divergence is None
+    m = s.train(5)
+    assert s.divergence is None and s.epoch == stopped + 5 and m["epoch"][0] == stopped + 1
 
 
 def test_vmap_over_learning_rates_equals_separate_runs():
@@ -228,6 +237,7 @@ def test_each_epoch_visits_every_real_row_once_in_the_last_steps(n):
     assert idx.shape == w.shape == (52, 10) and int(first) == 52 - max(-(-n // 10), 1)
     assert sorted(idx[w > 0]) == list(range(n))  # a permutation of the real rows, padded rows never weighted
     assert not w[: int(first)].any() and w[int(first) :].sum() == n  # padding steps first, then the real ones
+    assert w[-1].sum() == min(n, 10)  # the last step, whose gradient the charts show, is a full batch
 
 
 def test_device_reported():
@@ -265,3 +275,66 @@ def test_session_shared_by_threads_trains_each_call_once_in_order():
         t.join()
     assert s.epoch == 84
     np.testing.assert_array_equal(s.history.data["epoch"], np.arange(1, 85))
+
+
+def _history(loss, grads) -> dict:
+    loss = np.asarray(loss, float)
+    return {"epoch": np.arange(1, len(loss) + 1), "train_loss": loss, "grad_norm": np.asarray(grads, float)}
+
+
+def test_dead_relus_and_zero_init_are_named_in_one_sentence():
+    doc = {"hidden": [8, 8, 8, 8], "activation": "relu", "init": "he"}
+    s = Session(parse_config({**doc, "optimizer": {"name": "sgd", "learning_rate": 10}}))
+    s.train(200)
+    n = int((~s.dataset.test).sum())
+    assert s.divergence is None  # every number stays finite: only the diagnosis can tell
+    msg = diagnose.trouble(s.history.data, "relu", "he", n)
+    assert msg.startswith("No gradient reaches W0–W4") and "leaky_relu" in msg and "\n" not in msg
+    healthy = Session(parse_config({**doc, "optimizer": {"name": "sgd", "learning_rate": 0.03}}))
+    healthy.train(200)
+    assert diagnose.trouble(healthy.history.data, "relu", "he", n) is None
+    zeros = Session(parse_config({"hidden": [4, 2], "activation": "tanh", "init": "zeros"}))
+    zeros.train(20)
+    assert "start at 0" in diagnose.trouble(zeros.history.data, "tanh", "zeros", n)
+
+
+def test_trouble_reads_the_history():
+    flat = [[0.5, 0.2]] * 10
+    assert diagnose.trouble(_history([1.0] * 10, flat), "tanh", "xavier", 50) is None
+    assert diagnose.trouble(_history([1.0] * 3, [[0.0, 0.0]] * 3), "relu", "he", 50) is None  # too few epochs
+    one_dead = [[0.0, 0.2]] * 10
+    assert diagnose.trouble(_history([1.0] * 10, one_dead), "tanh", "xavier", 50).startswith("No gradient reaches W0 ")
+    assert diagnose.trouble(_history([1.0] * 10, one_dead), "tanh", "xavier", 0) is None  # no points: no gradient
+    assert diagnose.trouble(_history([0.0] * 10, one_dead), "tanh", "xavier", 50) is None  # nothing left to learn
+    growing = diagnose.trouble(_history([0.7, 1, 2, 3, 3.5, 2.5, 3.5, 2.8, 3.0], flat), "tanh", "xavier", 50)
+    assert growing.startswith("The training loss has grown 4× since epoch 1") and "clipping" in growing
+
+
+def test_export_round_trip_keeps_points_split_weights_and_epoch():
+    s = Session(parse_config({"data": {"generator": "xor", "n": 80}, "hidden": [5], "optimizer": "adam"}))
+    s.set_dataset(s.dataset.add(np.array([[1.5, -2.0]]), np.array([1])))  # a drawn point (training)
+    s.train(37)
+    doc = json.loads(json.dumps(s.export()))
+    t = Session(parse_config(doc))
+    np.testing.assert_array_equal(t.dataset.x, s.dataset.x.astype(np.float64))
+    np.testing.assert_array_equal(t.dataset.y, s.dataset.y)
+    np.testing.assert_array_equal(t.dataset.test, s.dataset.test)  # the split itself, not a new draw
+    assert t.epoch == 37
+    np.testing.assert_allclose(t.predict(t.dataset.x), s.predict(s.dataset.x), rtol=1e-6)
+    m = t.train(3)
+    assert m["epoch"].tolist() == [38, 39, 40] and t.epoch == 40
+    t.reset()  # Reset goes back to the imported state
+    assert t.epoch == 37
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"x": [[0, 0], [1, 1]], "y": [0, 1], "test": [0]}, "data.test"),
+        ({"x": [[0, 0], [1, 1]], "y": [0, 1], "test": [0, 2]}, "data.test"),
+        ({"x": [[0, 0], [1, 1]], "y": [0, 1], "test": "01"}, "data.test"),
+    ],
+)
+def test_bad_split_in_a_state_is_refused(data, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config({"data": data})
