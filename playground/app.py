@@ -39,6 +39,7 @@ st.html(state.page_css(hidden, present))
 ss = st.session_state
 st.cache_resource(bd.ensure_plotly_js)()  # plotly.js from the plotly package, served locally
 MAX_UNDO = 30
+DEFAULT_REG_RATE = 1e-3
 FPS = 20.0  # frames per second the play loop aims at; the browser shows what it can of them
 INSPECT = "inspect"
 PLAY_HINT = "Click to add a point, drag to spray, pick the eraser to remove. Drawing works while training runs."
@@ -46,6 +47,8 @@ PLAY_HINT = "Click to add a point, drag to spray, pick the eraser to remove. Dra
 
 # ---- state ------------------------------------------------------------------------------------------
 def new_session(cfg: Config, dataset=None) -> None:
+    if dataset is None or "session" not in ss or dataset is not ss.session.dataset:
+        ss.view_box = None  # new points: the board fits them
     ss.session = Session(cfg, dataset)
     ss.cfg = cfg
     ss.playing = False
@@ -56,8 +59,26 @@ def set_widgets(cfg: Config) -> None:
         ss[k] = v
 
 
+def widget_values() -> dict:
+    """Every widget's value: Streamlit forgets the state of a widget that was not drawn in the last run (the
+    h2 box while there was one hidden layer, Batch size k under Full batch, …); those read the config's value."""
+    shown = {k: ss[k] for k in ss if str(k).startswith("w_")}
+    return state.widgets_from_config(ss.cfg, ss.session.dataset.dim) | shown
+
+
+def restore_widgets() -> None:
+    """Give the widgets Streamlit forgot the current config's values before they are drawn again."""
+    for k, v in state.widgets_from_config(ss.cfg, ss.session.dataset.dim).items():
+        if k not in ss:
+            ss[k] = v
+
+
 def notice(msg: str) -> None:
     ss.notices.append(msg)
+
+
+def done(msg: str) -> None:
+    ss.successes = [*ss.get("successes", []), msg]
 
 
 def open_view(view: str) -> None:
@@ -90,17 +111,23 @@ def init() -> None:
 
 if "session" not in ss:
     init()
+restore_widgets()
 
 
 def push_undo() -> None:
     ss.undo = [*ss.undo[-MAX_UNDO + 1 :], ss.session.dataset]
 
 
+def hold_view() -> None:
+    """The person is drawing: the board keeps its extent instead of fitting the points after each one."""
+    ss.view_box = bd.view_bounds(ss.session.dataset, ss.get("view_box"))
+
+
 # ---- callbacks --------------------------------------------------------------------------------------
 def on_settings() -> None:
     """Any network/data widget changed: rebuild what must be rebuilt, keep training where possible."""
     try:
-        doc = state.config_from_widgets({k: ss[k] for k in ss if str(k).startswith("w_")}, ss.cfg)
+        doc = state.config_from_widgets(widget_values(), ss.cfg)
         cfg = parse_config(doc)
     except ConfigError as e:
         notice(f"Not applied — {e}")
@@ -136,6 +163,12 @@ def on_problem() -> None:
     on_settings()
 
 
+def on_regularization() -> None:
+    if ss.w_reg != "none" and not float(ss.get("w_rate") or 0):
+        ss.w_rate = DEFAULT_REG_RATE  # a rate of 0 would leave the new term without effect
+    on_settings()
+
+
 def on_preset() -> None:
     name = ss.w_preset
     if name in state.presets():
@@ -163,11 +196,13 @@ def on_stroke() -> None:
         notice(f"Drawing not applied — {e}")
         return
     push_undo()
+    hold_view()
     ss.session.set_dataset(ds)
 
 
 def on_undo() -> None:
     if ss.undo:
+        hold_view()
         ds = ss.undo.pop()
         try:
             ss.session.set_dataset(ds)
@@ -177,11 +212,13 @@ def on_undo() -> None:
 
 def on_clear() -> None:
     push_undo()
+    hold_view()
     ss.session.set_dataset(ss.session.dataset.keep(np.zeros(ss.session.dataset.n, bool)))
 
 
 def on_regenerate() -> None:
     push_undo()
+    ss.view_box = None
     try:
         ss.session.set_dataset(load_dataset(ss.cfg) if "generator" in ss.cfg.data else ss.session.dataset)
     except ConfigError as e:
@@ -201,7 +238,7 @@ def on_csv() -> None:
         push_undo()
         new_session(parse_config(doc), ds)
         set_widgets(ss.cfg)
-        notice(f"Loaded {ds.n} points from {f.name}")
+        done(f"Loaded {ds.n} points from {f.name}")
     except (DataError, ConfigError) as e:
         notice(f"CSV not loaded (your data is unchanged) — {e}")
 
@@ -216,7 +253,7 @@ def on_import() -> None:
         push_undo()
         new_session(cfg)
         set_widgets(ss.cfg)
-        notice(f"Imported {f.name}")
+        done(f"Imported {f.name}")
     except (json.JSONDecodeError, UnicodeDecodeError):
         notice("Import failed (nothing changed) — not a JSON file")
     except ConfigError as e:
@@ -440,7 +477,7 @@ with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
         "Regularisation",
         ("none", "l1", "l2"),
         key="w_reg",
-        on_change=on_settings,
+        on_change=on_regularization,
         help="Adds rate·Σ|W| (l1) or rate·½ΣW² (l2) to the loss: pulls weights towards 0.",
     )
     if ss.w_reg != "none":
@@ -524,7 +561,9 @@ box_optimizer.number_input(
 s: Session = ss.session
 for n in ss.notices:
     st.warning(n, icon="⚠️")
-ss.notices = []
+for n in ss.get("successes", []):
+    st.success(n, icon="✅")
+ss.notices, ss.successes = [], []
 
 t = st.container(key="sec_transport").columns([1.1, 0.9, 0.9, 0.9, 2.2, 1.6])
 t[0].button(
@@ -551,8 +590,8 @@ epoch_slot.markdown(f"### Epoch {s.epoch:,}")
 
 if s.divergence is not None:
     st.error(
-        f"Training stopped: {s.divergence}. The weights are those of the last finite epoch. "
-        "Try a smaller learning rate, gradient clipping, or Reset.",
+        f"Training stopped: {s.divergence}. The weights are those of the last finite epoch: lower the learning "
+        "rate to go on from there, or turn on gradient clipping, or Reset.",
         icon="🛑",
     )
 
@@ -563,11 +602,13 @@ else:
     v = draw_row.columns([2.6, 0.75, 0.6, 0.6, 1.1, 1.1])
 if s.dataset.problem == "classification":
     k = s.dataset.classes
+    st.html(state.class_button_css(k))
     tools = [f"class {i}" for i in range(k)] + ["eraser", INSPECT]
     v[0].segmented_control(
         "Draw",
         tools,
         default=tools[1 if k > 1 else 0],
+        format_func=lambda t: t.split()[1] if k > 2 and t.startswith("class") else t,  # the dot names it
         key="w_tool",
         help="What a click on the board does: add a point of this class, erase points, or open a point in the "
         "step inspector.",
@@ -608,7 +649,10 @@ log_y = v[5].toggle("Log-scale loss", value=True, key="w_log", help="A log axis 
 sb.caption(f"Engine: JAX on **{describe()}**")
 
 ss.seq += 1
-base = bd.base_figures(s, big=present)
+view = bd.view_bounds(s.dataset, ss.view_box)
+if ss.view_box is not None:
+    ss.view_box = view  # grown to a point drawn outside it
+base = bd.base_figures(s, big=present, view=view)
 if not log_y:
     base["figs"]["loss"]["layout"]["yaxis"]["type"] = "linear"
     base["figs_key"] += "-lin"
@@ -621,7 +665,7 @@ board(
         "id": "main",
         "ctx": ctx,
         **base,
-        "frame": bd.frame(s, ss.seq, base["figs_key"], ss.acks, show_test=show_test),
+        "frame": bd.frame(s, ss.seq, base["figs_key"], ss.acks, show_test=show_test, view=view),
     },
     on_stroke_change=on_stroke,
     height="content",
@@ -683,7 +727,7 @@ while ss.playing:
     t0 = time.perf_counter()
     train(int(ss.w_speed))
     ss.seq += 1
-    f = bd.frame(s, ss.seq, base["figs_key"], ss.acks, show_test=show_test)
+    f = bd.frame(s, ss.seq, base["figs_key"], ss.acks, show_test=show_test, view=view)
     frames.html(bd.frame_html("main", f))
     epoch_slot.markdown(f"### Epoch {s.epoch:,}")
     if not ss.playing:  # diverged

@@ -13,9 +13,10 @@ import numpy as np
 import plotly
 
 from engine.data import Dataset
+from engine.diagnose import trouble
 from engine.session import Session
 from playground import figures
-from playground.theme import CLASS_COLORS
+from playground.theme import CLASS_COLORS, MISTAKE_COLOR
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets" / "board"
@@ -68,11 +69,18 @@ def target_range(s: Session) -> tuple[float, float]:
     return (-m, m)
 
 
-def view_bounds(ds: Dataset) -> tuple[float, float, float, float]:
+def view_bounds(
+    ds: Dataset, keep: tuple[float, float, float, float] | None = None
+) -> tuple[float, float, float, float]:
     """The board's extent (x_min, x_max, y_min, y_max). For 2-D data a square around the points' padded bounds:
     the axes keep a 1:1 scale, so equal spans let the shading fill the plot area exactly (no blank bands).
-    For 1-D data x and the targets' range, as the data set gives them."""
+    For 1-D data x and the targets' range, as the data set gives them. `keep`: the view while the person draws;
+    it stays put (a board that zoomed to each new point could not be drawn on) unless a point lies outside it."""
+    if keep is not None and _inside(ds, keep):
+        return keep
     b = ds.bounds()
+    if keep is not None:
+        b = (min(b[0], keep[0]), max(b[1], keep[1]), min(b[2], keep[2]), max(b[3], keep[3]))
     if ds.dim != 2:
         return b
     cx, cy = (b[0] + b[1]) / 2, (b[2] + b[3]) / 2
@@ -80,15 +88,20 @@ def view_bounds(ds: Dataset) -> tuple[float, float, float, float]:
     return (cx - h, cx + h, cy - h, cy + h)
 
 
-def base_figures(s: Session, big: bool = False) -> dict:
+def _inside(ds: Dataset, b: tuple[float, float, float, float]) -> bool:
+    px = ds.x[:, 0]
+    py = ds.x[:, 1] if ds.dim == 2 else ds.y[:, 0]
+    return bool(np.all((px >= b[0]) & (px <= b[1]) & (py >= b[2]) & (py <= b[3])))
+
+
+def base_figures(s: Session, big: bool = False, view: tuple[float, float, float, float] | None = None) -> dict:
     """The three figures with empty data; the frames fill them. Also keyed, so the page knows when the
     browser must rebuild them (another network, problem or data range). Built once per key (≈40 ms with Plotly's
     validation), then only parsed from JSON: every rerun asks for them, and the caller may change the copy."""
     ds = s.dataset
     n_targets = ds.y.shape[1] if ds.problem == "regression" else 0
-    text, key = _base_json(
-        ds.problem, ds.dim, ds.classes, n_targets, view_bounds(ds), target_range(s), s.spec.n_layers, big
-    )
+    b = view or view_bounds(ds)
+    text, key = _base_json(ds.problem, ds.dim, ds.classes, n_targets, b, target_range(s), s.spec.n_layers, big)
     return {"figs": json.loads(text), "figs_key": key}
 
 
@@ -144,16 +157,25 @@ def _base_json(
     return text, hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
-def frame(s: Session, seq: int, figs_key: str, acks: list[str], g: int = GRID, show_test: bool = True) -> dict:
-    """Everything the board draws for the current state (≤ 100 KB as JSON)."""
+def frame(
+    s: Session,
+    seq: int,
+    figs_key: str,
+    acks: list[str],
+    g: int = GRID,
+    show_test: bool = True,
+    view: tuple[float, float, float, float] | None = None,
+) -> dict:
+    """Everything the board draws for the current state (≤ 100 KB as JSON), over `view` (default: the data's)."""
     ds = s.dataset
     out: dict = {"seq": seq, "figs_key": figs_key, "acks": acks[-30:], "label": f"Epoch {s.epoch:,}"}
-    grid = s.grid(g, view_bounds(ds))
+    b = view or view_bounds(ds)
+    grid = s.grid(g, b)
     if ds.dim == 2:
         field = figures.boundary_field(grid["output"], ds.problem, ds.classes, target_range(s))
         out |= {"z": quantize(field.z, field.zmin, field.zmax), "g": g}
     else:
-        out["curve"] = {"x": _r(np.linspace(*ds.bounds()[:2], g)), "y": _r(grid["output"][:, 0])}
+        out["curve"] = {"x": _r(np.linspace(b[0], b[1], g)), "y": _r(grid["output"][:, 0])}
     wrong = np.zeros(ds.n, bool)
     if ds.problem == "classification" and ds.n:
         wrong = s.predict(ds.x).argmax(-1) != ds.y
@@ -180,6 +202,8 @@ def frame(s: Session, seq: int, figs_key: str, acks: list[str], g: int = GRID, s
         "rg": nan2none(h["reg_loss"][i]) if n and np.any(h["reg_loss"]) else [],
         "sc": nan2none(h["test_score"][i]) if n else [],
     }
+    n_train = int((~ds.test).sum())
+    out["warn"] = None if s.divergence else trouble(h, s.spec.activation, s.cfg.init, n_train)
     j = figures.decimate(n, 200)
     out["grad"] = {
         "e": h["epoch"][j].tolist() if n else [],
@@ -201,6 +225,7 @@ def board_context(s: Session, tool: str, label: int, target: float, show_test: b
         "target": target,
         "classes": s.dataset.classes if s.dataset.problem == "classification" else 0,
         "colors": list(CLASS_COLORS),
+        "mistake": MISTAKE_COLOR,
         "one_d": s.dataset.dim == 1,
         "show_test": show_test,
         "big": big,

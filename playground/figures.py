@@ -13,6 +13,7 @@ from playground.theme import (
     DIVERGING,
     FONT,
     LAYER_COLORS,
+    MISTAKE_COLOR,
     REG_COLOR,
     TEST_COLOR,
     TRAIN_COLOR,
@@ -78,7 +79,7 @@ def boundary_field(
     Regression: the predicted value."""
     if problem == "classification":
         if classes == 2:
-            return Field(output[..., 1], 0.0, 1.0, DIVERGING, "P(class 1)")
+            return Field(output[..., 1], 0.0, 1.0, class_colorscale(2), "P(class 1)")
         cls = output.argmax(-1)
         conf = (output.max(-1) - 1.0 / classes) / (1.0 - 1.0 / classes)
         return Field(cls + 0.999 * np.clip(conf, 0, 1), 0.0, float(classes), class_colorscale(classes), "class")
@@ -104,7 +105,7 @@ def boundary_figure(
     height: int = 560,
     big: bool = False,
 ) -> go.Figure:
-    """Shaded output over the plane, training points (filled) and test points (hollow), mistakes ringed red.
+    """Shaded output over the plane, training points (filled) and test points (hollow), mistakes ringed dark.
     Trace order is fixed (0 heatmap, 1 train, 2 test, 3 mistakes) so the live view can restyle in place."""
     fig = go.Figure()
     g = field.z.shape[0] if field is not None else 2
@@ -128,7 +129,11 @@ def boundary_figure(
     for part, symbol, visible in ((False, "circle", True), (True, "circle-open", show_test)):
         m = test == part
         colors = point_colors(y[m], problem) if m.any() else []
-        marker = {"size": 9 if big else 7, "symbol": symbol, "line": {"width": 1 if not part else 2, "color": "white"}}
+        marker = {
+            "size": 9 if big else 7,
+            "symbol": symbol,
+            "line": {"width": 1.5 if not part else 2, "color": "white"},
+        }
         if problem == "classification":
             marker["color"] = colors
             if part:
@@ -159,8 +164,8 @@ def boundary_figure(
             marker={
                 "size": 13 if big else 11,
                 "symbol": "circle-open",
-                "color": "#d62728",
-                "line": {"width": 1.5, "color": "#d62728"},
+                "color": MISTAKE_COLOR,
+                "line": {"width": 1.5, "color": MISTAKE_COLOR},
             },
             opacity=0.8,
             hoverinfo="skip",
@@ -308,10 +313,20 @@ def update_ratio_figure(ratio: np.ndarray | None, sizes: tuple[int, ...], height
     )
     _layout(fig, "Update / weight ratio ‖ΔW‖/‖W‖ (latest epoch)", height, big)
     fig.update_layout(yaxis={"type": "log", "exponentformat": "power", "nticks": LOG_TICKS}, hovermode="closest")
+    finite = vals[np.isfinite(vals) & (vals > 0)]
+    if len(finite):  # whole decades around the bars and the guide: bars rise from the floor, ticks stay sparse
+        lo = np.floor(np.log10(min(finite.min(), 1e-3)) - 0.2)
+        hi = np.ceil(np.log10(max(finite.max(), 1e-3)) + 0.2)
+        fig.update_yaxes(range=[lo, hi], dtick=1)
+    else:  # nothing trained yet (or all zero): a fixed decade range rather than a lone odd tick
+        fig.update_yaxes(range=[-6, 0], dtick=1)
+        fig.add_annotation(
+            x=0.5, xref="paper", y=0.5, yref="paper", text="Train an epoch to see the ratios", showarrow=False
+        )
     return fig
 
 
-def confusion_figure(conf: list[list[int]], height: int = 300, big=False) -> go.Figure:
+def confusion_figure(conf: list[list[int]], height: int = 300, big=False, part: str = "test") -> go.Figure:
     c = np.asarray(conf)
     k = len(c)
     labels = [f"class {i}" for i in range(k)]
@@ -327,7 +342,7 @@ def confusion_figure(conf: list[list[int]], height: int = 300, big=False) -> go.
             hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
         )
     )
-    _layout(fig, "Confusion matrix (test)", height, big)
+    _layout(fig, f"Confusion matrix ({part} points)", height, big)
     fig.update_layout(hovermode="closest")
     fig.update_xaxes(title="predicted", side="bottom")
     fig.update_yaxes(title="true", autorange="reversed")

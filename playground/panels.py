@@ -75,7 +75,8 @@ def render_metrics(s: Session, big: bool) -> None:
         )
     with m2:
         if s.dataset.problem == "classification" and rep:
-            st.plotly_chart(figures.confusion_figure(rep["confusion"], big=big), width="stretch", key="conf")
+            part = "test" if s.dataset.test.any() else "training"
+            st.plotly_chart(figures.confusion_figure(rep["confusion"], big=big, part=part), width="stretch", key="conf")
     with m3:
         ratio = h["update_ratio"][-1] if len(s.history) else None
         st.plotly_chart(figures.update_ratio_figure(ratio, s.spec.sizes, big=big), width="stretch", key="ratio")
@@ -103,7 +104,7 @@ def on_apply_step() -> None:
     s.apply_step(step, state)
     before = step.loss
     after = s.backprop_step(which)[0].loss
-    ss.notices.append(f"Applied the inspected step: its loss went {before:.6g} → {after:.6g}.")
+    ss.successes = [*ss.get("successes", []), f"Applied the inspected step: its loss went {before:.6g} → {after:.6g}."]
 
 
 def on_inspect_batch() -> None:

@@ -26,6 +26,7 @@ SHOTS = {
     "regression": ("problem=regression&gen=gaussian_bumps&n=400&hidden=8,8&opt=adam&lr=0.01", 30, 1000),
     "curve": ("problem=regression&gen=sine&n=200&hidden=8,8&opt=adam&lr=0.01", 30, 1000),
     "deep": ("gen=circle&hidden=8,8,8,8,8,8,8,8&act=sigmoid&opt=sgd&lr=0.1", 5, 1000),
+    "dead": ("gen=circle&hidden=8,8,8,8&act=relu&init=he&lr=10", 3, 1000),  # the dead-ReLU notice
     "present": ("gen=xor&hidden=4,4&opt=adam&lr=0.01&present=1&hide=data,optimizer,share", 20, 1000),
     # the panels under the board: only the tabs are kept in the picture
     "inspector": ("preset=worked_2-2-2-2", 0, 2600),

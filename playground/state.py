@@ -18,6 +18,7 @@ from engine.config import (
 from engine.data import DataError, Dataset
 from engine.features import FEATURES, ONE_D
 from engine.losses import ALLOWED_OUTPUT
+from playground.theme import CLASS_COLORS
 
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "assets" / "presets"
 PROBLEM_KINDS = {
@@ -151,7 +152,7 @@ def config_from_widgets(w: dict, base: Config) -> dict:
     if w["w_out"] != "auto" and w["w_out"] in ALLOWED_OUTPUT[w["w_loss"] if w["w_loss"] != "auto" else "mse"]:
         doc["output_activation"] = w["w_out"]
     if base.params is not None and base.hidden == tuple(doc["hidden"]) and base.features == tuple(feats):
-        doc["params"] = base.params
+        doc["params"], doc["trained_epochs"] = base.params, base.trained_epochs
     for k in ("title", "caption", "epochs"):
         doc[k] = getattr(base, k)
     return doc
@@ -242,6 +243,16 @@ def classroom_flags(hide: str | None, present: str | None) -> tuple[set[str], bo
     if on not in ("", "0", "1", "true", "false", "yes", "no"):
         notes.append(f"present: expected 1 or 0, got {on[:20]!r}")
     return hidden, on in ("1", "true", "yes"), notes
+
+
+def class_button_css(k: int) -> str:
+    """A dot of each class's colour before the Draw tool's 'class i' buttons (the first k of the group)."""
+    rules = [
+        f".st-key-w_tool button[role=radio]:nth-of-type({c + 1}) p::before"
+        f"{{content:'●';color:{CLASS_COLORS[c]};margin-right:.35em;font-size:1.15em}}"
+        for c in range(k)
+    ]
+    return "<style>" + "".join(rules) + "</style>"
 
 
 def page_css(hidden: set[str], present: bool) -> str:

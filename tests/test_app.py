@@ -120,6 +120,60 @@ def test_activation_and_layers_change_the_network():
     assert at.query_params["hidden"] == "none"
 
 
+def test_widgets_that_come_back_keep_their_values():
+    """Streamlit forgets a widget's state while it is not drawn: h2 with one hidden layer, Batch size k under
+    Full batch, the rate under no regularisation… Bringing them back used to raise KeyError."""
+    at = new_app()
+    ok(at.number_input(key="w_h1").set_value(3).run())
+    ok(at.number_input(key="w_layers").set_value(1).run())
+    assert at.session_state.cfg.hidden == (4,)
+    ok(at.number_input(key="w_layers").set_value(2).run())
+    assert at.session_state.cfg.hidden == (4, 4)  # the new layer starts at the default width
+    assert at.number_input(key="w_h1").value == 4  # and the box shows what the network has
+
+    ok(at.radio(key="w_batch_mode").set_value("Mini-batch").run())
+    ok(at.number_input(key="w_batch_k").set_value(16).run())
+    ok(at.radio(key="w_batch_mode").set_value("SGD (1)").run())
+    assert at.session_state.cfg.batch_size == 1
+    ok(at.radio(key="w_batch_mode").set_value("Mini-batch").run())
+    assert at.session_state.cfg.batch_size == 10
+    assert at.number_input(key="w_batch_k").value == 10
+
+    ok(at.selectbox(key="w_reg").set_value("l2").run())
+    ok(at.selectbox(key="w_reg").set_value("none").run())
+    ok(at.selectbox(key="w_reg").set_value("l1").run())
+    assert at.session_state.cfg.regularization == ("l1", 1e-3)  # a rate that does something, not 0
+    ok(at.checkbox(key="w_clip_on").check().run())
+    ok(at.checkbox(key="w_clip_on").uncheck().run())
+    ok(at.checkbox(key="w_clip_on").check().run())
+    assert at.session_state.cfg.clip_norm == 1.0
+    for name in ("step", "constant", "step", "cosine", "constant", "cosine"):
+        ok(at.selectbox(key="w_sched").set_value(name).run())
+        assert at.session_state.cfg.schedule.name == name
+    ok(at.selectbox(key="w_gen").set_value("blobs").run())
+    ok(at.slider(key="w_classes").set_value(4).run())
+    ok(at.selectbox(key="w_gen").set_value("xor").run())
+    ok(at.selectbox(key="w_gen").set_value("blobs").run())
+    assert at.session_state.session.dataset.classes == 2  # the config's value (xor has 2 classes)
+    assert not warnings(at)
+
+
+def test_after_a_divergence_a_smaller_learning_rate_goes_on_from_the_last_finite_epoch():
+    at = new_app({"problem": "regression", "gen": "plane", "n": "100", "hidden": "8", "act": "relu", "lr": "10"})
+    click(at, "Step 10")
+    s = at.session_state.session
+    assert s.divergence is not None
+    [err] = [e.value for e in at.error]
+    assert err.startswith("Training stopped: training diverged at epoch") and "lower the learning rate" in err
+    assert next(b for b in at.button if b.key == "play").disabled
+    stopped = s.epoch
+    ok(at.select_slider(key="w_lr").set_value(1e-5).run())
+    assert at.session_state.session is s and s.divergence is None  # the same run, unstopped
+    assert not at.error and not next(b for b in at.button if b.key == "play").disabled
+    click(at, "Step")
+    assert s.epoch == stopped + 1
+
+
 def test_optimizer_change_is_mirrored_in_url(app):
     ok(app.selectbox(key="w_opt").set_value("adam").run())
     assert app.session_state.session.spec.optimizer == "adam"
@@ -197,11 +251,29 @@ def test_bad_csv_keeps_data_and_good_csv_loads():
     assert at.session_state.session.epoch == 1
 
     ok(at.file_uploader(key="w_csv").set_value(("good.csv", GOOD_CSV, "text/csv")).run())
-    assert warnings(at) == ["Loaded 4 points from good.csv"]
+    assert [w.value for w in at.success] == ["Loaded 4 points from good.csv"] and not warnings(at)
     assert at.session_state.session.dataset.n == 4
     assert "generator" not in at.session_state.cfg.data
     click(at, "Step")  # trains on the uploaded points
     assert at.session_state.session.epoch == 1
+
+
+def test_import_restores_an_exported_state_and_a_bad_file_changes_nothing():
+    at = new_app()
+    click(at, "Step 10")
+    s = at.session_state.session
+    state_json = json.dumps(s.export()).encode()
+    click(at, "Reset")
+    ok(at.file_uploader(key="w_import").set_value(("junk.json", b"{not json", "application/json")).run())
+    assert warnings(at) == ["Import failed (nothing changed) — not a JSON file"]
+    assert at.session_state.session is s and s.epoch == 0
+    ok(at.file_uploader(key="w_import").set_value(("state.json", state_json, "application/json")).run())
+    assert [w.value for w in at.success] == ["Imported state.json"]
+    t = at.session_state.session
+    assert t.epoch == 10 and epoch_text(at) == "### Epoch 10"
+    np.testing.assert_array_equal(t.dataset.test, s.dataset.test)
+    click(at, "Step")
+    assert at.session_state.session.epoch == 11
 
 
 def test_clear_undo_regenerate():
@@ -258,7 +330,7 @@ def test_worked_example_preset_opens_the_inspector_with_correct_numbers():
     )
     assert "0.6 & 1.3" in tex and "0.9205 & 0.9466" in tex and "6.82377" in tex
     click(at, "Apply this step")
-    assert any("Applied the inspected step" in w for w in warnings(at))
+    assert any("Applied the inspected step" in w.value for w in at.success)
     tex = "\n".join(str(e.proto) for e in at.get("latex"))
     assert "0.1013 & 0.3011" in tex  # the new W⁽¹⁾ is now the "before" of the next step
 

@@ -54,6 +54,21 @@ def test_click_on_the_boundary_adds_a_point(page):
     assert len(lat) == 2 and max(lat) < 500
 
 
+def test_a_cleared_board_keeps_its_extent_while_drawing(page):
+    x_range = "() => document.querySelector('.bp-board').layout.xaxis.range.slice()"
+    before = page.evaluate(x_range)
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_function("() => document.querySelector('.bp-board').data[1].x.length === 0", timeout=20_000)
+    box = page.locator(".bp-board").bounding_box()
+    for i, (fx, fy) in enumerate(((0.3, 0.3), (0.35, 0.32), (0.7, 0.7))):
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        page.wait_for_function(
+            f"() => document.querySelector('.bp-board').data[1].x.length === {i + 1}", timeout=20_000
+        )
+    after = page.evaluate(x_range)
+    assert after == pytest.approx(before, abs=1e-6)  # the board did not zoom to the drawn points
+
+
 def test_play_moves_epoch_counter_and_loss_curve_then_pause(page):
     assert epoch(page) == 0
     page.get_by_role("button", name="▶ Play").click()

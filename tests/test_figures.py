@@ -16,6 +16,7 @@ from engine.config import Config, parse_config
 from engine.data import DataError, from_points
 from engine.session import Session
 from playground import board, figures, state, warm
+from playground.theme import CLASS_COLORS
 from playground.urlstate import config_to_query, query_to_config
 
 
@@ -135,6 +136,19 @@ def test_view_bounds_is_a_square_around_the_data():
     assert board.view_bounds(one_d) == one_d.bounds()
 
 
+def test_view_held_while_drawing_stays_put_until_a_point_leaves_it():
+    empty = from_points([[0.0, 0.0]], [0], "classification", 2).keep(np.zeros(1, bool))  # after Clear
+    held = board.view_bounds(empty)  # a cleared board shows the generators' frame
+    assert held == (-6.0, 6.0, -6.0, 6.0)
+    one = from_points([[1.0, 1.0]], [0], "classification", 2)
+    assert board.view_bounds(one)[1] - board.view_bounds(one)[0] == pytest.approx(2.0)  # fitted: 2 units wide
+    assert board.view_bounds(one, held) == held  # held: the first drawn point does not zoom the board in
+    out = from_points([[1.0, 1.0], [9.0, -2.0]], [0, 1], "classification", 2)
+    v = board.view_bounds(out, held)  # a point outside the held view grows it, still square
+    assert v[0] <= -6 and v[1] >= 9 and v[2] <= -6 and v[3] >= 6
+    assert v[1] - v[0] == pytest.approx(v[3] - v[2])
+
+
 @pytest.mark.parametrize("problem", ["classification", "regression"])
 def test_board_shading_covers_exactly_the_axes(problem):
     data = {"generator": "circle" if problem == "classification" else "plane", "n": 40, "noise": 0.1, "seed": 0}
@@ -231,8 +245,13 @@ def test_update_ratio_figure():
     assert any(s.y0 == 1e-3 for s in fig.layout.shapes)  # the healthy-size guide line
     (note,) = fig.layout.annotations  # its label sits on the line: a log axis takes log10 values
     assert note.yref == "y" and note.y == -3
+    assert list(fig.layout.yaxis.range) == [-4, -1] and fig.layout.yaxis.dtick == 1  # decades around the data
+    small = figures.update_ratio_figure(np.array([5e-5, 8e-5]), sizes)
+    assert list(small.layout.yaxis.range) == [-5, -2]  # the 1e-3 guide stays in view
     none = figures.update_ratio_figure(None, sizes)
     assert np.isnan(np.asarray(none.data[0].y, float)).all() and len(none.data[0].y) == 2
+    assert list(none.layout.yaxis.range) == [-6, 0] and none.layout.yaxis.dtick == 1  # whole decades, no odd tick
+    assert any("Train an epoch" in a.text for a in none.layout.annotations)
 
 
 def test_confusion_figure():
@@ -243,6 +262,8 @@ def test_confusion_figure():
     assert list(hm.x) == ["class 0", "class 1", "class 2"] and list(hm.y) == list(hm.x)
     assert fig.layout.yaxis.autorange == "reversed"
     assert fig.layout.xaxis.title.text == "predicted" and fig.layout.yaxis.title.text == "true"
+    assert fig.layout.title.text == "Confusion matrix (test points)"
+    assert figures.confusion_figure(conf, part="training").layout.title.text == "Confusion matrix (training points)"
 
 
 # ---- board frames -----------------------------------------------------------------------------------------
@@ -260,6 +281,13 @@ def small_session() -> Session:
     s = Session(cfg)
     s.train(3)
     return s
+
+
+def test_frame_names_trouble_for_the_board_to_show(small_session):
+    assert board.frame(small_session, 1, "key", [])["warn"] is None
+    s = Session(parse_config({"data": {"generator": "xor", "n": 60}, "hidden": [3], "init": "zeros"}))
+    s.train(10)
+    assert "No gradient reaches" in board.frame(s, 2, "key", [])["warn"]
 
 
 def test_frame_is_small_json_with_quantised_field(small_session):
@@ -465,3 +493,10 @@ def test_junk_query_values_fall_back_with_notices():
     assert all("\n" not in n for n in notes)
     cfg, notes = query_to_config({"n": "9" * 300})
     assert notes == ["n: value too long; ignored"] and cfg == Config()
+
+
+def test_class_buttons_get_their_class_colour():
+    css = state.class_button_css(3)
+    for c in range(3):
+        assert f"nth-of-type({c + 1}) p::before" in css and CLASS_COLORS[c] in css
+    assert "nth-of-type(4)" not in css  # the eraser and inspect buttons stay plain

@@ -102,13 +102,14 @@ function drawInk(st) {
   if (!fl) return;
   const ox = fl.xaxis._offset, oy = fl.yaxis._offset; // an axis may give up domain to keep the 1:1 scale
   const wr = st.wrong;
-  if (wr && wr.x.length) { // misclassified points: red rings
+  if (wr && wr.x.length) { // misclassified points: dark rings (no class has that colour)
     g.beginPath();
     for (let i = 0; i < wr.x.length; i++) {
       const px = ox + fl.xaxis.d2p(wr.x[i]), py = oy + fl.yaxis.d2p(wr.y[i]);
       g.moveTo(px + 6.5, py); g.arc(px, py, 6.5, 0, 2 * Math.PI);
     }
-    g.strokeStyle = "rgba(214, 39, 40, 0.85)"; g.lineWidth = 1.6; g.stroke();
+    g.strokeStyle = st.ctx.mistake || "#1a1a1a"; g.globalAlpha = 0.85; g.lineWidth = 1.6; g.stroke();
+    g.globalAlpha = 1;
   }
   for (const s of st.pending) for (const p of s.pts) {
     g.beginPath();
@@ -191,6 +192,9 @@ async function applyFrame(st, f) {
     await logTicks(P, st.grad, G.g);
   }
   st.board.dataset.epoch = f.label;
+  const hint = st.root.querySelector(".bp-hint"); // a sign of trouble replaces the drawing hint
+  hint.textContent = f.warn || st.ctx.hint || "";
+  hint.classList.toggle("bp-warn", !!f.warn);
   const t3 = performance.now();
   M.frames++; M.seqs.push(f.seq); M.applyMs.push([t1 - t0, t2 - t1, t3 - t2].map(Math.round));
   requestAnimationFrame(() => { M.shownAt = performance.now(); M.shownSeq = f.seq; }); // painted
@@ -282,7 +286,7 @@ export default function ({ parentElement, data, setTriggerValue }) {
   st.ctx = data.ctx;
   st.streaming = false;
   st.root.classList.toggle("bp-big", !!data.ctx.big);
-  st.root.querySelector(".bp-hint").textContent = data.ctx.hint || "";
+  if (!(st.shown && st.shown.warn)) st.root.querySelector(".bp-hint").textContent = data.ctx.hint || "";
   if (data.figs_key !== st.figsKey) { st.figsKey = data.figs_key; st.figs = data.figs; st.shown = null; }
   if (!st.latest || data.frame.seq >= st.latest.seq || st.latest.figs_key !== st.figsKey) st.latest = data.frame;
   if (st.shown && st.latest === st.shown) drawPoints(st); // tool or show-test toggles
