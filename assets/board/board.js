@@ -192,9 +192,11 @@ async function applyFrame(st, f) {
     await logTicks(P, st.grad, G.g);
   }
   st.board.dataset.epoch = f.label;
-  const hint = st.root.querySelector(".bp-hint"); // a sign of trouble replaces the drawing hint
-  hint.textContent = f.warn || st.ctx.hint || "";
-  hint.classList.toggle("bp-warn", !!f.warn);
+  const hint = st.root.querySelector(".bp-hint"), text = f.warn || st.ctx.hint || "";
+  if (hint.textContent !== text) { // a sign of trouble replaces the drawing hint (touched only on a change)
+    hint.textContent = text;
+    hint.classList.toggle("bp-warn", !!f.warn);
+  }
   const t3 = performance.now();
   M.frames++; M.seqs.push(f.seq); M.applyMs.push([t1 - t0, t2 - t1, t3 - t2].map(Math.round));
   requestAnimationFrame(() => { M.shownAt = performance.now(); M.shownSeq = f.seq; }); // painted
