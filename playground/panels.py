@@ -118,7 +118,8 @@ def render_inspector(s: Session, big: bool) -> None:
     if which == "train":
         n = int((~ds.test).sum())
         c1.markdown(
-            f"**The whole batch**: all {n} training points, the gradient of the mean loss. "
+            f"**The whole batch**: {'the one training point' if n == 1 else f'all {n} training points'}, the "
+            "gradient of the mean loss. "
             "To follow one point, pick **inspect** under *Draw* and click it on the board."
         )
     else:
