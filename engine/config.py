@@ -160,10 +160,15 @@ def _number(v: Any, path: str, lo: float, hi: float, *, integer: bool = False, l
     if integer and v != int(v):
         raise _fail(path, f"must be a whole number, got {v}")
     if lo_open and v <= lo:
-        raise _fail(path, f"must be > {lo:g}, got {v:g}")
+        raise _fail(path, f"must be > {_num(lo)}, got {_num(v)}")
     if v < lo or v > hi:
-        raise _fail(path, f"must be between {lo:g} and {hi:g}, got {v:g}")
+        raise _fail(path, f"must be between {_num(lo)} and {_num(hi)}, got {_num(v)}")
     return int(v) if integer else float(v)
+
+
+def _num(v: float) -> str:
+    """A limit or value for a message: 2,147,483,647 rather than 2.14748e+09; 0.001, 1e-06."""
+    return f"{int(v):,}" if float(v).is_integer() and abs(v) < 1e15 else f"{v:g}"
 
 
 def _choice(v: Any, path: str, options: tuple[str, ...]) -> str:
@@ -344,6 +349,8 @@ def check_output(cfg: Config, classes: int) -> None:
         raise _fail("output_activation", f"{loss} needs {' or '.join(ALLOWED_OUTPUT[loss])} output, got {out}")
     if loss == "cross_entropy" and cfg.problem != "classification":
         raise _fail("loss", "cross_entropy needs classification")
+    if loss == "bce" and classes > 2:
+        raise _fail("loss", f"bce is for 2 classes; use cross_entropy for {classes}")
 
 
 def load_config(path: str | Path) -> Config:

@@ -255,7 +255,10 @@ def parse_csv(text: str, problem: str, classes: int | None = None) -> Dataset:
     rest are targets; without one, the last column is the target."""
     if len(text) > MAX_CSV_BYTES:
         raise DataError(f"CSV is larger than {MAX_CSV_BYTES // 1_000_000} MB")
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    text = text.removeprefix("\ufeff")  # Excel's "CSV UTF-8" starts with a byte-order mark
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    sep = next((d for d in (";", "\t") if "," not in first and d in first), ",")  # European Excel writes ;
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep) if any(c.strip() for c in r)]
     if not rows:
         raise DataError("CSV is empty")
     header = None

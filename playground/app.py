@@ -57,19 +57,31 @@ def new_session(cfg: Config, dataset=None) -> None:
 def set_widgets(cfg: Config) -> None:
     for k, v in state.widgets_from_config(cfg, ss.session.dataset.dim).items():
         ss[k] = v
+    ss.memo = {}  # a new config (preset, import, a refused change): its values win over remembered ones
+
+
+def put(key: str, value) -> None:
+    """Set a widget from code (not the person): no remembered value of theirs overrides it."""
+    ss[key] = value
+    ss.get("memo", {}).pop(key, None)
 
 
 def widget_values() -> dict:
-    """Every widget's value: Streamlit forgets the state of a widget that was not drawn in the last run (the
-    h2 box while there was one hidden layer, Batch size k under Full batch, …); those read the config's value."""
+    """Every widget's value: the config's, what the drawn widgets hold, and the last value the person gave each
+    widget. Streamlit forgets (or rolls back) the state of a widget that was not drawn in the last run: the h2
+    box while there was one hidden layer, Batch size k under Full batch, …"""
     shown = {k: ss[k] for k in ss if str(k).startswith("w_")}
-    return state.widgets_from_config(ss.cfg, ss.session.dataset.dim) | shown
+    return state.widgets_from_config(ss.cfg, ss.session.dataset.dim) | shown | ss.get("memo", {})
 
 
 def restore_widgets() -> None:
-    """Give the widgets Streamlit forgot the current config's values before they are drawn again."""
+    """Before the widgets are drawn: those Streamlit forgot or rolled back get the person's last value (h2 back
+    to 2 after Hidden layers 2 → 1 → 2), else the config's."""
     for k, v in state.widgets_from_config(ss.cfg, ss.session.dataset.dim).items():
         if k not in ss:
+            ss[k] = v
+    for k, v in ss.get("memo", {}).items():
+        if ss.get(k) != v:
             ss[k] = v
 
 
@@ -124,8 +136,14 @@ def hold_view() -> None:
 
 
 # ---- callbacks --------------------------------------------------------------------------------------
-def on_settings() -> None:
-    """Any network/data widget changed: rebuild what must be rebuilt, keep training where possible."""
+def on_settings(key: str | None = None) -> None:
+    """A network/data widget (`key`) changed: rebuild what must be rebuilt, keep training where possible."""
+    if key in ss:
+        ss.memo = {**ss.get("memo", {}), key: ss[key]}
+    if not ss.get("w_features"):
+        put("w_features", list(ss.session.spec.features))
+        notice(f"The network needs at least one input feature: kept {', '.join(ss.w_features)}.")
+        return
     try:
         doc = state.config_from_widgets(widget_values(), ss.cfg)
         cfg = parse_config(doc)
@@ -157,16 +175,17 @@ def on_settings() -> None:
 
 def on_problem() -> None:
     kind = ss.w_problem
-    ss.w_gen = state.GENERATORS[kind][0]
-    ss.w_loss, ss.w_out = "auto", "auto"
-    ss.w_features = ["x1"] if kind == "Curve fitting (1-D)" else ["x1", "x2"]
+    put("w_gen", state.GENERATORS[kind][0])
+    put("w_loss", "auto")
+    put("w_out", "auto")
+    put("w_features", ["x1"] if kind == "Curve fitting (1-D)" else ["x1", "x2"])
     on_settings()
 
 
 def on_regularization() -> None:
-    if ss.w_reg != "none" and not float(ss.get("w_rate") or 0):
-        ss.w_rate = DEFAULT_REG_RATE  # a rate of 0 would leave the new term without effect
-    on_settings()
+    if ss.w_reg != "none" and not float(ss.get("memo", {}).get("w_rate") or ss.get("w_rate") or 0):
+        put("w_rate", DEFAULT_REG_RATE)  # a rate of 0 would leave the new term without effect
+    on_settings("w_reg")
 
 
 def on_preset() -> None:
@@ -230,7 +249,7 @@ def on_csv() -> None:
     if f is None:
         return
     try:
-        ds = parse_csv(f.getvalue().decode("utf-8", errors="replace"), ss.cfg.problem)
+        ds = parse_csv(f.getvalue().decode("utf-8-sig", errors="replace"), ss.cfg.problem)
         doc = {**ss.cfg.to_dict(), "data": {"x": ds.x.tolist(), "y": ds.y.tolist()}, "features": None}
         if ds.problem == "classification":
             doc["data"]["classes"] = ds.classes
@@ -248,7 +267,7 @@ def on_import() -> None:
     if f is None:
         return
     try:
-        doc = json.loads(f.getvalue().decode("utf-8", errors="replace"))
+        doc = json.loads(f.getvalue().decode("utf-8-sig", errors="replace"))
         cfg = parse_config(doc)
         push_undo()
         new_session(cfg)
@@ -299,13 +318,21 @@ box_data.radio(
     on_change=on_problem,
     help="Classification learns class probabilities; regression a value over the plane; curve fitting y(x).",
 )
+own = "generator" not in ss.cfg.data  # the points came from a preset, a CSV file or an import
 box_data.selectbox(
     "Data set",
-    state.GENERATORS[kind],
+    [state.OWN_POINTS, *state.GENERATORS[kind]] if own else state.GENERATORS[kind],
     key="w_gen",
     on_change=on_settings,
-    help="A seeded generator. Changing it replaces the points.",
+    args=("w_gen",),
+    help="A seeded generator, or your points (from a preset, a CSV file or an import). Choosing a generator "
+    "replaces the points.",
 )
+if own:
+    box_data.caption(
+        f"{ss.session.dataset.n} points of your own (preset, CSV or import): Points, Noise and Data seed are for "
+        "the generators."
+    )
 c1, c2 = box_data.columns(2)
 c1.number_input(
     "Points",
@@ -314,6 +341,8 @@ c1.number_input(
     step=50,
     key="w_n",
     on_change=on_settings,
+    args=("w_n",),
+    disabled=own,
     help="How many points the generator makes (train + test).",
 )
 c2.slider(
@@ -323,6 +352,8 @@ c2.slider(
     step=0.01,
     key="w_noise",
     on_change=on_settings,
+    args=("w_noise",),
+    disabled=own,
     help="Standard deviation of the noise added to the points (or the targets), relative to the data's scale.",
 )
 c1, c2 = box_data.columns(2)
@@ -333,6 +364,7 @@ c1.slider(
     step=0.05,
     key="w_test",
     on_change=on_settings,
+    args=("w_test",),
     help="Share of points held out: they are never trained on and measure generalisation.",
 )
 c2.number_input(
@@ -341,6 +373,8 @@ c2.number_input(
     limits.MAX_SEED,
     key="w_dseed",
     on_change=on_settings,
+    args=("w_dseed",),
+    disabled=own,
     help="Seed of the generator and of the train/test split.",
 )
 if kind == "Classification" and ss.w_gen in MULTI_CLASS_GENERATORS:
@@ -350,6 +384,7 @@ if kind == "Classification" and ss.w_gen in MULTI_CLASS_GENERATORS:
         limits.MAX_CLASSES,
         key="w_classes",
         on_change=on_settings,
+        args=("w_classes",),
         help="Number of classes k; the output layer then has k softmax outputs.",
     )
 with box_data.expander("CSV file"):
@@ -377,6 +412,7 @@ box_network.multiselect(
     list(ONE_D if one_d else FEATURES),
     key="w_features",
     on_change=on_settings,
+    args=("w_features",),
     help="What the first layer sees: raw coordinates or fixed functions of them (x1², x1·x2, sin x1 …).",
 )
 box_network.number_input(
@@ -385,6 +421,7 @@ box_network.number_input(
     limits.MAX_HIDDEN_LAYERS,
     key="w_layers",
     on_change=on_settings,
+    args=("w_layers",),
     help="Layers between input and output. 0 is a linear (or logistic) model.",
 )
 if ss.w_layers:
@@ -396,6 +433,7 @@ if ss.w_layers:
             limits.MAX_NEURONS,
             key=f"w_h{i}",
             on_change=on_settings,
+            args=(f"w_h{i}",),
             help=f"Neurons in hidden layer {i + 1}: the width of W{i}'s output.",
         )
 box_network.selectbox(
@@ -403,27 +441,30 @@ box_network.selectbox(
     HIDDEN,
     key="w_act",
     on_change=on_settings,
+    args=("w_act",),
     help="Hidden layers compute a = σ(a·W + b); σ′ multiplies every δ on the way back.",
 )
 classes = ss.session.dataset.classes
 losses = state.losses_for(kind, classes)
 if ss.w_loss not in losses:
-    ss.w_loss = "auto"
+    put("w_loss", "auto")
 box_network.selectbox(
     "Loss",
     losses,
     key="w_loss",
     on_change=on_settings,
+    args=("w_loss",),
     help="auto: bce for 2 classes, softmax cross-entropy for more, mse for regression. half_sse is ½Σ(y−ŷ)².",
 )
 outs = state.outputs_for(ss.w_loss, kind)
 if ss.w_out not in outs:
-    ss.w_out = "auto"
+    put("w_out", "auto")
 box_network.selectbox(
     "Output activation",
     outs,
     key="w_out",
     on_change=on_settings,
+    args=("w_out",),
     help="σ of the last layer; only those the chosen loss can use are offered.",
 )
 box_network.selectbox(
@@ -431,6 +472,7 @@ box_network.selectbox(
     ("xavier", "he", "uniform", "zeros"),
     key="w_init",
     on_change=on_settings,
+    args=("w_init",),
     help="Starting weights. zeros shows the symmetry problem: every neuron of a layer stays identical.",
 )
 
@@ -441,6 +483,7 @@ box_optimizer.selectbox(
     tuple(OPTIMIZERS),
     key="w_opt",
     on_change=on_settings,
+    args=("w_opt",),
     help="How a gradient becomes an update (all optax). sgd: W ← W − η·∂L/∂W.",
 )
 lrs = sorted({*state.LEARNING_RATES, float(ss.w_lr)})
@@ -449,17 +492,21 @@ box_optimizer.select_slider(
     lrs,
     key="w_lr",
     on_change=on_settings,
+    args=("w_lr",),
     format_func=lambda v: f"{v:g}",
     help="Step size η. Changing it keeps training going: it is an input, not part of the compiled program.",
 )
 for k, (default, lo, hi) in OPTIMIZERS[ss.w_opt].items():
     ss.setdefault(f"w_{k}", default)
-    box_optimizer.number_input(k, lo, hi, key=f"w_{k}", on_change=on_settings, format="%.6g", help=state.HYPER_HELP[k])
+    box_optimizer.number_input(
+        k, lo, hi, key=f"w_{k}", on_change=on_settings, args=(f"w_{k}",), format="%.6g", help=state.HYPER_HELP[k]
+    )
 box_optimizer.radio(
     "Batch",
     ("Full batch", "SGD (1)", "Mini-batch"),
     key="w_batch_mode",
     on_change=on_settings,
+    args=("w_batch_mode",),
     horizontal=True,
     help="Points per gradient step: all (batch GD), one (SGD), or k (mini-batch, reshuffled every epoch).",
 )
@@ -470,6 +517,7 @@ if ss.w_batch_mode == "Mini-batch":
         limits.MAX_POINTS,
         key="w_batch_k",
         on_change=on_settings,
+        args=("w_batch_k",),
         help="Points per step; an epoch is ⌈n/k⌉ steps.",
     )
 with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
@@ -486,6 +534,7 @@ with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
             sorted({*state.REG_RATES, float(ss.w_rate)}),
             key="w_rate",
             on_change=on_settings,
+            args=("w_rate",),
             format_func=lambda v: f"{v:g}",
             help="λ in λ·R(W).",
         )
@@ -496,12 +545,14 @@ with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
         step=0.05,
         key="w_dropout",
         on_change=on_settings,
+        args=("w_dropout",),
         help="While training, each hidden activation is zeroed with this probability (and the rest scaled up).",
     )
     st.checkbox(
         "Clip gradients",
         key="w_clip_on",
         on_change=on_settings,
+        args=("w_clip_on",),
         help="Rescale the whole gradient when its global norm exceeds the threshold.",
     )
     if ss.w_clip_on:
@@ -511,6 +562,7 @@ with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
             limits.MAX_CLIP_NORM,
             key="w_clip",
             on_change=on_settings,
+            args=("w_clip",),
             format="%.4g",
             help="g ← g·min(1, c/‖g‖).",
         )
@@ -519,6 +571,7 @@ with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
         SCHEDULES,
         key="w_sched",
         on_change=on_settings,
+        args=("w_sched",),
         help="η over epochs: constant, ×γ every few epochs (step), or a cosine decay.",
     )
     st.number_input(
@@ -527,6 +580,7 @@ with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
         100000,
         key="w_warmup",
         on_change=on_settings,
+        args=("w_warmup",),
         help="η rises linearly from η/(w+1) to η over these first epochs.",
     )
     if ss.w_sched == "step":
@@ -536,9 +590,18 @@ with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
             100000,
             key="w_step_epochs",
             on_change=on_settings,
+            args=("w_step_epochs",),
             help="η is multiplied by γ after each such period.",
         )
-        st.slider("γ", 0.01, 1.0, key="w_gamma", on_change=on_settings, help="Factor applied to η at each step.")
+        st.slider(
+            "γ",
+            0.01,
+            1.0,
+            key="w_gamma",
+            on_change=on_settings,
+            args=("w_gamma",),
+            help="Factor applied to η at each step.",
+        )
     if ss.w_sched == "cosine":
         st.number_input(
             "Decay over (epochs)",
@@ -546,6 +609,7 @@ with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
             10**7,
             key="w_decay_epochs",
             on_change=on_settings,
+            args=("w_decay_epochs",),
             help="η follows ½(1+cos(π·t/T)) down to 0 over T epochs.",
         )
 box_optimizer.number_input(
@@ -554,6 +618,7 @@ box_optimizer.number_input(
     limits.MAX_SEED,
     key="w_seed",
     on_change=on_settings,
+    args=("w_seed",),
     help="Seed of the initial weights, the shuffling and dropout: same seed, same run.",
 )
 
@@ -640,7 +705,9 @@ v[1].button(
     "Regenerate",
     on_click=on_regenerate,
     width="stretch",
-    help="Rebuild the generated points (drawn points are dropped; Undo brings them back).",
+    disabled="generator" not in ss.cfg.data,
+    help="Rebuild the generated points (drawn points are dropped; Undo brings them back). Your own points "
+    "(preset, CSV, import) have no generator: pick one under Data set.",
 )
 v[2].button("Undo", on_click=on_undo, disabled=not ss.undo, width="stretch", help="Undo the last change to the points.")
 v[3].button("Clear", on_click=on_clear, width="stretch", help="Remove every point, to draw your own.")

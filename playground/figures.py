@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +50,37 @@ def loss_text(v: float) -> str:
 
 
 LOG_TICKS = 6  # labelled ticks on a log axis: without a cap, a narrow range labels every digit 2…9
+
+
+def log_tick_values(values) -> list[float] | None:
+    """Ticks for a log axis over these values, labelled as plain numbers: 1-2-5 steps for 0.9–3 decades, finer
+    below. Plotly's own labels there are bare digits (a loss of 0.2 reads "2" unless 10⁻¹ is in view). None:
+    more than 3 decades (Plotly labels the powers of ten) or no positive values. board.js mirrors this rule."""
+    v = np.asarray([x for x in np.ravel(np.asarray(values, dtype=float)) if np.isfinite(x) and x > 0])
+    if not len(v):
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    span = np.log10(hi / lo) if hi > lo else 0.0
+    if span > 3:
+        return None
+    mant = (1, 2, 5) if span > 0.9 else (1, 1.5, 2, 3, 5, 7) if span > 0.4 else (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
+    e0, e1 = int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1
+    return [m * 10.0**e for e in range(e0, e1 + 1) for m in mant if lo / 2 <= m * 10.0**e <= hi * 2]
+
+
+def tick_text(v: float) -> str:
+    """0.0002, 0.15, 2, 20000; 2e-5 beyond."""
+    if not 1e-4 <= abs(v) < 1e5:
+        return re.sub(r"e([+-])0*(\d)", r"e\1\2", f"{v:.2g}")
+    return f"{float(f'{v:.2g}'):f}".rstrip("0").rstrip(".")
+
+
+def log_axis(values) -> dict:
+    """Axis settings that label a log axis over these values readably (see log_tick_values)."""
+    ticks = log_tick_values(values)
+    if ticks is None:
+        return {"tickmode": "auto", "nticks": LOG_TICKS, "exponentformat": "power"}
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [tick_text(t) for t in ticks]}
 
 
 def decimate(n: int, limit: int = MAX_LINE_POINTS) -> np.ndarray:
@@ -259,6 +291,8 @@ def loss_figure(h: dict[str, np.ndarray], problem: str, log_y: bool = True, heig
         },
         xaxis={"title": "epoch"},
     )
+    if log_y and n:
+        fig.update_layout(yaxis=log_axis([h[k][i] for k in ("train_loss", "test_loss", "reg_loss")]))
     return fig
 
 
@@ -291,6 +325,8 @@ def gradient_figure(h: dict[str, np.ndarray], sizes: tuple[int, ...], height: in
         margin={"t": 40 if big else 34, "r": 8},
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top", "tracegroupgap": 0},
     )
+    if n:
+        fig.update_layout(yaxis=log_axis(h["grad_norm"][i]))
     return fig
 
 

@@ -31,6 +31,7 @@ GENERATORS = {
     "Regression (2-D)": ("plane", "gaussian_bumps"),
     "Curve fitting (1-D)": ("sine", "square"),
 }
+OWN_POINTS = "your points"  # the Data set choice while the points come from a preset, a CSV file or an import
 LEARNING_RATES = (1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
@@ -71,7 +72,7 @@ def widgets_from_config(cfg: Config, dim: int) -> dict:
     feats = list(cfg.features or (("x1", "x2") if dim == 2 else ("x1",)))
     w = {
         "w_problem": kind,
-        "w_gen": d.get("generator", GENERATORS[kind][0]),
+        "w_gen": d.get("generator", OWN_POINTS),
         "w_n": int(d.get("n", 300)),
         "w_noise": float(d.get("noise", 0.1)),
         "w_dseed": int(d.get("seed", 0)),
@@ -115,8 +116,10 @@ def config_from_widgets(w: dict, base: Config) -> dict:
     data = {"generator": gen, "n": int(w["w_n"]), "noise": float(w["w_noise"]), "seed": int(w["w_dseed"])}
     if kind == "Classification":
         data["classes"] = int(w["w_classes"]) if gen in MULTI_CLASS_GENERATORS else 2
-    if "generator" not in base.data and problem_kind(base) == kind:
-        data = base.data  # an inline or CSV data set stays until a generator is chosen again
+    if w["w_gen"] == OWN_POINTS and "generator" not in base.data and problem_kind(base) == kind:
+        data = base.data  # an inline or CSV data set stays until a generator is chosen
+        if "test" in data and float(w["w_test"]) != base.test_fraction:  # a new test fraction: a new split
+            data = {k: v for k, v in data.items() if k != "test"}
     one_d = kind == "Curve fitting (1-D)"
     feats = [f for f in w["w_features"] if f in (ONE_D if one_d else FEATURES)] or (["x1"] if one_d else ["x1", "x2"])
     opt = {"name": w["w_opt"], "learning_rate": float(w["w_lr"])}
@@ -258,6 +261,13 @@ def class_button_css(k: int) -> str:
 def page_css(hidden: set[str], present: bool) -> str:
     """Page styles: hidden sections (widgets stay, so settings keep their values) and projector type sizes."""
     rules = [".block-container{padding-top:1.2rem;padding-bottom:1rem}"]
+    # the transport and Draw rows wrap onto a second line in a narrow window rather than squeeze their labels
+    row, col = '[data-testid="stHorizontalBlock"]', '[data-testid="stColumn"]'
+    rules += [
+        f".st-key-sec_transport {row},.st-key-sec_draw {row}{{flex-wrap:wrap}}",
+        f".st-key-sec_transport {col},.st-key-sec_draw {col}{{min-width:max-content}}",
+        f".st-key-sec_transport {col}:has([data-testid=stSlider]){{min-width:200px}}",
+    ]
     rules += [f".st-key-sec_{k}{{display:none}}" for k in sorted(hidden) if k in SECTION_FLAGS]
     if "sidebar" in hidden:
         rules.append('section[data-testid="stSidebar"],[data-testid="stSidebarCollapsedControl"]{display:none}')

@@ -122,39 +122,46 @@ def test_activation_and_layers_change_the_network():
 
 def test_widgets_that_come_back_keep_their_values():
     """Streamlit forgets a widget's state while it is not drawn: h2 with one hidden layer, Batch size k under
-    Full batch, the rate under no regularisation… Bringing them back used to raise KeyError."""
+    Full batch, the rate under no regularisation… Bringing them back used to raise KeyError; now they come back
+    with the value they had."""
     at = new_app()
     ok(at.number_input(key="w_h1").set_value(3).run())
     ok(at.number_input(key="w_layers").set_value(1).run())
     assert at.session_state.cfg.hidden == (4,)
     ok(at.number_input(key="w_layers").set_value(2).run())
-    assert at.session_state.cfg.hidden == (4, 4)  # the new layer starts at the default width
-    assert at.number_input(key="w_h1").value == 4  # and the box shows what the network has
+    assert at.session_state.cfg.hidden == (4, 3)  # the layer comes back as wide as it was
+    assert at.number_input(key="w_h1").value == 3  # and the box shows what the network has
+    ok(at.number_input(key="w_layers").set_value(3).run())
+    assert at.session_state.cfg.hidden == (4, 3, 4)  # a layer never shown starts at the default width
 
     ok(at.radio(key="w_batch_mode").set_value("Mini-batch").run())
     ok(at.number_input(key="w_batch_k").set_value(16).run())
     ok(at.radio(key="w_batch_mode").set_value("SGD (1)").run())
     assert at.session_state.cfg.batch_size == 1
     ok(at.radio(key="w_batch_mode").set_value("Mini-batch").run())
-    assert at.session_state.cfg.batch_size == 10
-    assert at.number_input(key="w_batch_k").value == 10
+    assert at.session_state.cfg.batch_size == 16
+    assert at.number_input(key="w_batch_k").value == 16
 
     ok(at.selectbox(key="w_reg").set_value("l2").run())
     ok(at.selectbox(key="w_reg").set_value("none").run())
     ok(at.selectbox(key="w_reg").set_value("l1").run())
     assert at.session_state.cfg.regularization == ("l1", 1e-3)  # a rate that does something, not 0
     ok(at.checkbox(key="w_clip_on").check().run())
+    ok(at.number_input(key="w_clip").set_value(0.5).run())
     ok(at.checkbox(key="w_clip_on").uncheck().run())
     ok(at.checkbox(key="w_clip_on").check().run())
-    assert at.session_state.cfg.clip_norm == 1.0
+    assert at.session_state.cfg.clip_norm == 0.5
     for name in ("step", "constant", "step", "cosine", "constant", "cosine"):
         ok(at.selectbox(key="w_sched").set_value(name).run())
         assert at.session_state.cfg.schedule.name == name
+        if name == "cosine" and at.session_state.cfg.schedule.decay_epochs == 1000:
+            ok(at.number_input(key="w_decay_epochs").set_value(50).run())
+    assert at.session_state.cfg.schedule.decay_epochs == 50
     ok(at.selectbox(key="w_gen").set_value("blobs").run())
     ok(at.slider(key="w_classes").set_value(4).run())
     ok(at.selectbox(key="w_gen").set_value("xor").run())
     ok(at.selectbox(key="w_gen").set_value("blobs").run())
-    assert at.session_state.session.dataset.classes == 2  # the config's value (xor has 2 classes)
+    assert at.session_state.session.dataset.classes == 4  # as the slider was left
     assert not warnings(at)
 
 
@@ -274,6 +281,28 @@ def test_import_restores_an_exported_state_and_a_bad_file_changes_nothing():
     np.testing.assert_array_equal(t.dataset.test, s.dataset.test)
     click(at, "Step")
     assert at.session_state.session.epoch == 11
+
+
+def test_own_points_say_so_and_a_generator_replaces_them():
+    at = new_app({"preset": "xor_2-3-1"})
+    assert at.selectbox(key="w_gen").value == state.OWN_POINTS
+    assert any("4 points of your own" in c.value for c in at.caption)
+    assert all(at.number_input(key=k).disabled for k in ("w_n", "w_dseed")) and at.slider(key="w_noise").disabled
+    assert next(b for b in at.button if b.label == "Regenerate").disabled
+    ok(at.selectbox(key="w_act").set_value("relu").run())  # a network change keeps the points
+    assert at.session_state.session.dataset.n == 4 and at.selectbox(key="w_gen").value == state.OWN_POINTS
+    ok(at.selectbox(key="w_gen").set_value("xor").run())
+    assert at.session_state.cfg.data["generator"] == "xor" and at.session_state.session.dataset.n == 300
+    assert state.OWN_POINTS not in at.selectbox(key="w_gen").options
+    assert not at.number_input(key="w_n").disabled
+
+
+def test_emptying_the_features_keeps_those_in_use():
+    at = new_app()
+    ok(at.multiselect(key="w_features").set_value([]).run())
+    assert warnings(at) == ["The network needs at least one input feature: kept x1, x2."]
+    assert at.multiselect(key="w_features").value == ["x1", "x2"]
+    assert at.session_state.session.spec.features == ("x1", "x2")
 
 
 def test_clear_undo_regenerate():

@@ -79,6 +79,12 @@ def test_play_moves_epoch_counter_and_loss_curve_then_pause(page):
     page.wait_for_timeout(1500)
     assert epoch(page) > e1 > 0
     assert page.evaluate("() => document.querySelector('.bp-loss').data[0].x.length") >= n1 > 0
+    ticks = page.evaluate(
+        "() => { const a = document.querySelector('.bp-loss').layout.yaxis;"
+        " return a.tickmode === 'array' ? [a.tickvals, a.ticktext] : null; }"
+    )
+    if ticks:  # a log axis over less than 3 decades is labelled with the numbers themselves (0.2, not "2")
+        assert all(float(t) == pytest.approx(v, rel=0.01) for v, t in zip(*ticks, strict=True))
     page.get_by_role("button", name="⏸ Pause").click()
     page.get_by_role("button", name="▶ Play").wait_for(timeout=20_000)
     e2 = epoch(page)

@@ -23,6 +23,19 @@ def test_csv_without_header():
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "\ufeffx1,x2,label\n0,0,0\n1,1,1\n",  # Excel "CSV UTF-8": a byte-order mark first
+        "x1;x2;label\n0;0;0\n1;1;1\n",  # Excel in a locale whose decimal mark is a comma
+        "x1\tx2\tlabel\n0\t0\t0\n1\t1\t1\n",
+    ],
+)
+def test_csv_from_spreadsheets(text):
+    ds = parse_csv(text, "classification")
+    assert ds.n == 2 and ds.x.tolist() == [[0, 0], [1, 1]] and ds.y.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize(
     "text,message",
     [
         ("", "CSV is empty"),

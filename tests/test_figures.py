@@ -495,8 +495,63 @@ def test_junk_query_values_fall_back_with_notices():
     assert notes == ["n: value too long; ignored"] and cfg == Config()
 
 
+def test_one_bad_value_in_a_link_drops_only_itself():
+    cfg, notes = query_to_config({"problem": "regression", "gen": "spiral"})  # a classification generator
+    assert (cfg.problem, cfg.data["generator"]) == ("regression", "plane")  # regression's default, not circle
+    assert len(notes) == 1 and notes[0].startswith("gen: must be one of plane") and "spiral" in notes[0]
+    q = {"problem": "regression", "gen": "sine", "features": "x1,x2", "hidden": "8,8", "lr": "0.3"}
+    cfg, notes = query_to_config(q)  # x2 does not exist for curve fitting: only the features fall back
+    assert (cfg.problem, cfg.data["generator"], cfg.hidden, cfg.optimizer.learning_rate) == (
+        "regression",
+        "sine",
+        (8, 8),
+        0.3,
+    )
+    assert cfg.features is None and notes == [
+        "features: x2 needs 2-D input; curve fitting has x1, x1^2, sin(x1); using the default"
+    ]
+    cfg, notes = query_to_config({"gen": "blobs", "classes": "4", "loss": "bce"})
+    assert cfg.loss is None and cfg.classes == 4 and notes[0].startswith("loss: bce is for 2 classes")
+    cfg, notes = query_to_config({"seed": "99999999999"})
+    assert notes == ["seed: must be between 0 and 2,147,483,647, got 99,999,999,999; using the default"]
+
+
 def test_class_buttons_get_their_class_colour():
     css = state.class_button_css(3)
     for c in range(3):
         assert f"nth-of-type({c + 1}) p::before" in css and CLASS_COLORS[c] in css
     assert "nth-of-type(4)" not in css  # the eraser and inspect buttons stay plain
+
+
+@pytest.mark.parametrize(
+    "values, labels",
+    [
+        ([0.12, 0.7], ["0.07", "0.1", "0.15", "0.2", "0.3", "0.5", "0.7", "1"]),  # was "2" and "5" for 0.2, 0.5
+        ([0.02, 0.3], ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5"]),
+        ([0.5, 0.9], ["0.25", "0.3", "0.4", "0.5", "0.6", "0.8", "1", "1.2", "1.5"]),
+        ([3e-5, 2e-4], ["1.5e-5", "2e-5", "3e-5", "5e-5", "7e-5", "0.0001", "0.00015", "0.0002", "0.0003"]),
+        ([1e-6, 1.0], None),  # more than 3 decades: Plotly's powers of ten
+        ([0.0, -1.0, float("nan")], None),
+    ],
+)
+def test_log_axes_are_labelled_with_the_numbers_they_show(values, labels):
+    ticks = figures.log_tick_values(values)
+    assert (None if ticks is None else [figures.tick_text(t) for t in ticks]) == labels
+    for t in ticks or []:
+        assert float(figures.tick_text(t)) == pytest.approx(t)
+
+
+def test_loss_and_gradient_charts_use_the_readable_log_ticks():
+    h = {
+        "epoch": np.arange(1, 6),
+        "train_loss": np.array([0.7, 0.5, 0.3, 0.2, 0.12]),
+        "test_loss": np.array([0.7, 0.55, 0.35, 0.25, 0.2]),
+        "reg_loss": np.zeros(5),
+        "test_score": np.linspace(0.5, 0.9, 5),
+        "grad_norm": np.array([[0.2, 0.05]] * 5),
+    }
+    loss = figures.loss_figure(h, "classification")
+    assert loss.layout.yaxis.tickmode == "array" and "0.2" in loss.layout.yaxis.ticktext
+    assert loss.layout.yaxis2.tickvals == (0, 0.25, 0.5, 0.75, 1)  # the score axis keeps its own
+    grad = figures.gradient_figure(h, (2, 3, 1))
+    assert grad.layout.yaxis.tickmode == "array" and "0.05" in grad.layout.yaxis.ticktext

@@ -108,7 +108,7 @@ function drawInk(st) {
       const px = ox + fl.xaxis.d2p(wr.x[i]), py = oy + fl.yaxis.d2p(wr.y[i]);
       g.moveTo(px + 6.5, py); g.arc(px, py, 6.5, 0, 2 * Math.PI);
     }
-    g.strokeStyle = st.ctx.mistake || "#1a1a1a"; g.globalAlpha = 0.85; g.lineWidth = 1.6; g.stroke();
+    g.strokeStyle = st.ctx.mistake || "#1a1a1a"; g.globalAlpha = 0.7; g.lineWidth = 1.3; g.stroke();
     g.globalAlpha = 1;
   }
   for (const s of st.pending) for (const p of s.pts) {
@@ -150,19 +150,36 @@ async function build(st) {
   st.builtKey = st.figsKey;
   st.lut = makeLut(figs.board.data[0].colorscale || [[0, "#ffffff"], [1, "#000000"]]);
   st.pointsSig = st.lossSig = st.gradSig = null;
-  st.loss.__bpDtick = st.grad.__bpDtick = undefined;
+  st.loss.__bpTicks = st.grad.__bpTicks = undefined;
 }
 
-// Plotly labels every digit 2…9 on a log axis spanning one to three decades: label 1-2-5 there instead.
-function logTicks(P, el, ys) {
-  if (!el.layout.yaxis || el.layout.yaxis.type !== "log") return null;
+// Plotly labels a log axis spanning up to three decades with bare digits (a loss of 0.2 reads "2" unless 10⁻¹ is
+// in view): label plain numbers at 1-2-5 steps there, finer for narrower spans (figures.log_tick_values in Python).
+function logTickValues(ys) {
   let lo = Infinity, hi = -Infinity;
   for (const y of ys) for (const v of y) if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (!(hi >= lo)) return null;
   const span = hi > lo ? Math.log10(hi / lo) : 0;
-  const dtick = span > 0.6 && span <= 3 ? "D2" : null; // null: Plotly's own choice
-  if (el.__bpDtick === dtick) return null;
-  el.__bpDtick = dtick;
-  return P.relayout(el, { "yaxis.dtick": dtick });
+  if (span > 3) return null;
+  const mant = span > 0.9 ? [1, 2, 5] : span > 0.4 ? [1, 1.5, 2, 3, 5, 7] : [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
+  const vals = [];
+  for (let e = Math.floor(Math.log10(lo)) - 1; e <= Math.ceil(Math.log10(hi)) + 1; e++)
+    for (const m of mant) { const v = m * 10 ** e; if (v >= lo / 2 && v <= hi * 2) vals.push(v); }
+  return vals;
+}
+
+function tickText(v) {
+  const a = Math.abs(v);
+  return a >= 1e-4 && a < 1e5 ? String(Number(v.toPrecision(2))) : v.toExponential(0).replace(/e([+-])0*(\d)/, "e$1$2");
+}
+
+function logTicks(P, el, ys) {
+  if (!el.layout.yaxis || el.layout.yaxis.type !== "log") return null;
+  const vals = logTickValues(ys), sig = vals ? vals.join() : "auto";
+  if (el.__bpTicks === sig) return null;
+  el.__bpTicks = sig;
+  if (!vals) return P.relayout(el, { "yaxis.tickmode": "auto", "yaxis.tickvals": null, "yaxis.ticktext": null });
+  return P.relayout(el, { "yaxis.tickmode": "array", "yaxis.tickvals": vals, "yaxis.ticktext": vals.map(tickText) });
 }
 
 async function applyFrame(st, f) {
