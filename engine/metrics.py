@@ -5,14 +5,15 @@ from sklearn import metrics as skm
 
 
 def classification_report(labels: np.ndarray, probs: np.ndarray, classes: int) -> dict:
-    """Accuracy, per-class precision / recall / F1, the confusion matrix (rows: true class), and ROC AUC for
-    two classes."""
+    """Accuracy, per-class precision / recall / F1 (nan where undefined), the confusion matrix (rows: true
+    class), and ROC AUC for two classes."""
     labels = np.asarray(labels, int)
     if len(labels) == 0:
         return {}
     pred = probs.argmax(-1)
     ks = list(range(classes))
-    p, r, f, support = skm.precision_recall_fscore_support(labels, pred, labels=ks, zero_division=0)
+    # nan, not 0, where a ratio is undefined (a class never predicted has no precision): the page shows "–"
+    p, r, f, support = skm.precision_recall_fscore_support(labels, pred, labels=ks, zero_division=np.nan)
     out = {
         "accuracy": float(skm.accuracy_score(labels, pred)),
         "precision": p.tolist(),

@@ -107,9 +107,10 @@ def init() -> None:
         notice(f"Link setting ignored — {n}")
     preset = q.get("preset")
     if preset:
-        match = [p for t, p in state.presets().items() if p.stem == preset]
+        match = [(t, p) for t, p in state.presets().items() if p.stem == preset]
         if match:
-            cfg = state.load_preset(match[0])
+            ss.w_preset, path = match[0]
+            cfg = state.load_preset(path)
             open_view(cfg.view)
         else:
             notice(f"Link setting ignored — preset: no preset named {preset[:40]!r}")
@@ -625,9 +626,9 @@ box_optimizer.number_input(
 # ---- main area --------------------------------------------------------------------------------------
 s: Session = ss.session
 for n in ss.notices:
-    st.warning(n, icon="⚠️")
+    st.warning(n, icon=":material/warning:")
 for n in ss.get("successes", []):
-    st.success(n, icon="✅")
+    st.success(n, icon=":material/check_circle:")
 ss.notices, ss.successes = [], []
 
 t = st.container(key="sec_transport").columns([1.1, 0.9, 0.9, 0.9, 2.2, 1.6])
@@ -642,7 +643,12 @@ t[0].button(
 )
 t[1].button("Step", on_click=train, args=(1,), width="stretch", help="Train exactly one epoch.")
 t[2].button("Step 10", on_click=train, args=(10,), width="stretch", help="Train ten epochs.")
-t[3].button("Reset", on_click=on_reset, width="stretch", help="Back to the initial weights at epoch 0.")
+t[3].button(
+    "Reset",
+    on_click=on_reset,
+    width="stretch",
+    help="Back to the initial weights: epoch 0, or the epoch an imported state was at.",
+)
 t[4].select_slider(
     "Speed (epochs per frame)",
     state.SPEEDS,
@@ -654,10 +660,11 @@ epoch_slot = t[5].empty()
 epoch_slot.markdown(f"### Epoch {s.epoch:,}")
 
 if s.divergence is not None:
+    what = str(s.divergence)
     st.error(
-        f"Training stopped: {s.divergence}. The weights are those of the last finite epoch: lower the learning "
-        "rate to go on from there, or turn on gradient clipping, or Reset.",
-        icon="🛑",
+        f"{what[0].upper()}{what[1:]}, so training stopped at epoch {s.epoch:,}: lower the learning rate to go on "
+        "from there, turn on gradient clipping, or Reset.",
+        icon=":material/block:",
     )
 
 draw_row = st.container(key="sec_draw")

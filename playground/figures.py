@@ -149,6 +149,8 @@ def boundary_figure(
             zmin=field.zmin if field else 0,
             zmax=field.zmax if field else 1,
             colorscale=field.colorscale if field else DIVERGING,
+            # smooth between grid cells, except over class + confidence (it would blend class indices)
+            zsmooth="best" if field is not None and field.label != "class" else False,
             showscale=problem == "regression",
             hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>"
             + (field.label if field else "")

@@ -55,12 +55,13 @@ def render_metrics(s: Session, big: bool) -> None:
             b2.metric(f"Test {score}", fmt(h["test_score"][-1], ".3f"))
         rep = s.report(test=bool(s.dataset.test.any()))
         if s.dataset.problem == "classification" and rep:
+            ratio = lambda v: f"{v:.3f}" if np.isfinite(v) else "–"  # noqa: E731  (– : never predicted)
             st.dataframe(
                 {
                     "class": list(range(len(rep["precision"]))),
-                    "precision": rep["precision"],
-                    "recall": rep["recall"],
-                    "F1": rep["f1"],
+                    "precision": [ratio(v) for v in rep["precision"]],
+                    "recall": [ratio(v) for v in rep["recall"]],
+                    "F1": [ratio(v) for v in rep["f1"]],
                     "support": rep["support"],
                 },
                 hide_index=True,
@@ -398,6 +399,10 @@ def render_race(s: Session, big: bool) -> None:
         width="stretch",
         key="race_land",
     )
+    b.caption(
+        "The slice is a plane through the start θ₀ in weight space; the paths are projected onto it. A racer that "
+        "left the plane can sit where the slice's loss is high while its own loss is low."
+    )
     ds = race.dataset
     bounds = ds.bounds()
     fields = []
@@ -447,7 +452,9 @@ def render_history(s: Session, big: bool) -> None:
         fig = figures.loss_figure(h, s.dataset.problem, height=300, big=big)
         fig.add_vline(x=max(at, 1), line={"color": "#d62728", "width": 2})
         st.plotly_chart(fig, width="stretch", key="hist_loss")
+        gap = "1 epoch" if s.snapshots.stride == 1 else f"{s.snapshots.stride:,} epochs"
         st.caption(
-            f"Snapshot of epoch {at:,} ({len(epochs)} kept; now every ≥ {s.snapshots.stride} epochs). "
-            "The boundary is recomputed from that epoch's weights."
+            f"The weights of epoch {at:,}, the boundary recomputed from them. A snapshot is taken after each Step "
+            f"and each Play frame, at least {gap} apart (the gap doubles when the {limits.MAX_SNAPSHOTS} places "
+            f"fill up); {len(epochs)} kept."
         )

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.figures import Field, _layout, decimate, point_colors
+from playground.figures import Field, _layout, decimate, log_axis, point_colors
 from playground.theme import LAYER_COLORS
 
 COLORS = LAYER_COLORS
@@ -39,6 +39,8 @@ def race_loss_figure(
     fig.update_layout(legend=BELOW, margin={"b": 110})
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(title="loss", type="log" if log_y else "linear")
+    if log_y:  # plain numbers (0.2) or powers of ten, not SI prefixes (100μ)
+        fig.update_yaxes(**log_axis([t.y for t in fig.data]))
     return fig
 
 

@@ -171,7 +171,8 @@ def test_after_a_divergence_a_smaller_learning_rate_goes_on_from_the_last_finite
     s = at.session_state.session
     assert s.divergence is not None
     [err] = [e.value for e in at.error]
-    assert err.startswith("Training stopped: training diverged at epoch") and "lower the learning rate" in err
+    assert err.startswith("Training diverged at epoch") and "lower the learning rate" in err
+    assert err.count(". ") == 0  # one sentence
     assert next(b for b in at.button if b.key == "play").disabled
     stopped = s.epoch
     ok(at.select_slider(key="w_lr").set_value(1e-5).run())
@@ -285,6 +286,7 @@ def test_import_restores_an_exported_state_and_a_bad_file_changes_nothing():
 
 def test_own_points_say_so_and_a_generator_replaces_them():
     at = new_app({"preset": "xor_2-3-1"})
+    assert at.selectbox(key="w_preset").value == at.session_state.cfg.title  # the link's preset is named
     assert at.selectbox(key="w_gen").value == state.OWN_POINTS
     assert any("4 points of your own" in c.value for c in at.caption)
     assert all(at.number_input(key=k).disabled for k in ("w_n", "w_dseed")) and at.slider(key="w_noise").disabled

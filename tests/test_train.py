@@ -338,3 +338,10 @@ def test_export_round_trip_keeps_points_split_weights_and_epoch():
 def test_bad_split_in_a_state_is_refused(data, message):
     with pytest.raises(ConfigError, match=message):
         parse_config({"data": data})
+
+
+def test_precision_of_a_class_never_predicted_is_undefined_not_zero():
+    from engine.metrics import classification_report
+
+    r = classification_report(np.array([0, 1, 1, 0]), np.array([[0.9, 0.1]] * 4), 2)
+    assert r["precision"][0] == 0.5 and np.isnan(r["precision"][1]) and r["recall"] == [1.0, 0.0]
