@@ -6,8 +6,10 @@ frame trains K epochs in one engine call and streams the board's data; any click
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -122,13 +124,16 @@ def init() -> None:
     set_widgets(ss.cfg)
 
 
+if "edit_lock" not in ss:
+    ss.edit_lock = threading.RLock()
 if "session" not in ss:
     init()
 restore_widgets()
 
 
 def push_undo() -> None:
-    ss.undo = [*ss.undo[-MAX_UNDO + 1 :], ss.session.dataset]
+    ss.undo.append(ss.session.dataset)  # in place, as `acks` (see take_stroke)
+    del ss.undo[:-MAX_UNDO]
 
 
 def hold_view() -> None:
@@ -137,6 +142,20 @@ def hold_view() -> None:
 
 
 # ---- callbacks --------------------------------------------------------------------------------------
+def serial(callback):
+    """Callbacks change the session one at a time. With fast reruns Streamlit starts the next script run (and
+    its callback) while the interrupted one may still be in its own: two clicks in quick succession each added
+    their point to the same old data set, and one of the two points was lost."""
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        with ss.edit_lock:
+            return callback(*args, **kwargs)
+
+    return run
+
+
+@serial
 def on_settings(key: str | None = None) -> None:
     """A network/data widget (`key`) changed: rebuild what must be rebuilt, keep training where possible."""
     if key in ss:
@@ -174,6 +193,7 @@ def on_settings(key: str | None = None) -> None:
     ss.playing = playing
 
 
+@serial
 def on_problem() -> None:
     kind = ss.w_problem
     put("w_gen", state.GENERATORS[kind][0])
@@ -183,12 +203,14 @@ def on_problem() -> None:
     on_settings()
 
 
+@serial
 def on_regularization() -> None:
     if ss.w_reg != "none" and not float(ss.get("memo", {}).get("w_rate") or ss.get("w_rate") or 0):
         put("w_rate", DEFAULT_REG_RATE)  # a rate of 0 would leave the new term without effect
     on_settings("w_reg")
 
 
+@serial
 def on_preset() -> None:
     name = ss.w_preset
     if name in state.presets():
@@ -198,28 +220,43 @@ def on_preset() -> None:
         open_view(ss.cfg.view)
 
 
+@serial
 def on_stroke() -> None:
-    stroke = ss.board.stroke if "board" in ss else None
-    if not stroke or stroke.get("id") in ss.acks:
-        return
-    ss.acks = [*ss.acks[-50:], stroke["id"]]
-    if stroke.get("tool") == "inspect":
-        i = state.nearest_point(ss.session.dataset, stroke)
-        if i is None:
-            notice("No point there to inspect: click on a point (or use Whole batch in the inspector).")
+    """Apply the board's strokes not yet acknowledged (all of them come along: clicks that land while a script
+    run is busy share one rerun). Every session-state read happens first: Streamlit may stop a callback at any
+    session-state access when a newer run is requested, and a stroke applied but not acknowledged there was
+    applied twice by the next run. Between a stroke's points and its acknowledgement nothing touches `ss`."""
+    value = ss.board.stroke if "board" in ss else None
+    session, acks, undo, view = ss.session, ss.acks, ss.undo, ss.get("view_box")
+    batch = value.get("batch") if isinstance(value, dict) else None
+    notes, picked = [], None
+    for stroke in (batch if isinstance(batch, list) else [value])[-20:]:
+        if not isinstance(stroke, dict) or not isinstance(stroke.get("id"), str) or stroke["id"] in acks:
+            continue
+        if stroke.get("tool") == "inspect":
+            picked = state.nearest_point(session.dataset, stroke)
+            if picked is None:
+                notes.append("No point there to inspect: click on a point (or use Whole batch in the inspector).")
         else:
-            ss.inspect, ss.view = i, "Step inspector"
-        return
-    try:
-        ds = state.apply_stroke(ss.session.dataset, stroke)
-    except DataError as e:
-        notice(f"Drawing not applied — {e}")
-        return
-    push_undo()
-    hold_view()
-    ss.session.set_dataset(ds)
+            try:
+                ds = state.apply_stroke(session.dataset, stroke)
+            except (DataError, TypeError, ValueError) as e:
+                notes.append(f"Drawing not applied — {e if isinstance(e, DataError) else 'a malformed stroke'}")
+            else:
+                view = bd.view_bounds(session.dataset, view)  # the board holds its extent while drawing
+                undo.append(session.dataset)
+                del undo[:-MAX_UNDO]
+                session.set_dataset(ds)
+        acks.append(stroke["id"])
+        del acks[:-50]
+    ss.view_box = view
+    if picked is not None:
+        ss.inspect, ss.view = picked, "Step inspector"
+    for n in notes:
+        notice(n)
 
 
+@serial
 def on_undo() -> None:
     if ss.undo:
         hold_view()
@@ -230,12 +267,14 @@ def on_undo() -> None:
             notice("Undo not possible: that data set belongs to another kind of problem")
 
 
+@serial
 def on_clear() -> None:
     push_undo()
     hold_view()
     ss.session.set_dataset(ss.session.dataset.keep(np.zeros(ss.session.dataset.n, bool)))
 
 
+@serial
 def on_regenerate() -> None:
     push_undo()
     ss.view_box = None
@@ -245,6 +284,7 @@ def on_regenerate() -> None:
         notice(str(e))
 
 
+@serial
 def on_csv() -> None:
     f = ss.get("w_csv")
     if f is None:
@@ -263,6 +303,7 @@ def on_csv() -> None:
         notice(f"CSV not loaded (your data is unchanged) — {e}")
 
 
+@serial
 def on_import() -> None:
     f = ss.get("w_import")
     if f is None:
@@ -280,16 +321,19 @@ def on_import() -> None:
         notice(f"Import failed (nothing changed) — {e}")
 
 
+@serial
 def train(n: int) -> None:
     ss.session.train(n)
     if ss.session.divergence is not None:
         ss.playing = False
 
 
+@serial
 def on_play() -> None:
     ss.playing = not ss.playing and ss.session.divergence is None
 
 
+@serial
 def on_reset() -> None:
     ss.playing = False
     ss.session.reset()

@@ -187,6 +187,7 @@ async function applyFrame(st, f) {
   if (f.acks) {
     st.pending = st.pending.filter((s) => !f.acks.includes(s.id));
     st.erases = st.erases.filter((s) => !f.acks.includes(s.id));
+    st.outbox = st.outbox.filter((s) => !f.acks.includes(s.id));
   }
   st.shown = f;
   if (f.z) await P.relayout(st.board, { "images[0].source": fieldImage(st, f.z, f.g) });
@@ -284,8 +285,12 @@ function endStroke(st) {
   st.stroke = null;
   M.strokes++;
   drawInk(st);
-  st.setTriggerValue("stroke", { id: s.id, tool: s.tool, label: s.label, target: s.target, radius: st.radius,
+  // Every stroke Python has not acknowledged yet goes along: two clicks that land before one script run picks
+  // them up share one rerun, and a trigger value alone would carry only the last of them.
+  st.outbox.push({ id: s.id, tool: s.tool, label: s.label, target: s.target, radius: st.radius,
     pts: s.tool === "erase" ? s.path : s.pts });
+  st.outbox = st.outbox.slice(-20);
+  st.setTriggerValue("stroke", { batch: st.outbox });
 }
 
 export default function ({ parentElement, data, setTriggerValue }) {
@@ -293,7 +298,7 @@ export default function ({ parentElement, data, setTriggerValue }) {
   let st = root.__st;
   if (!st) {
     st = root.__st = { root, board: root.querySelector(".bp-board"), loss: root.querySelector(".bp-loss"),
-      grad: root.querySelector(".bp-grad"), ink: root.querySelector(".bp-ink"), pending: [], erases: [],
+      grad: root.querySelector(".bp-grad"), ink: root.querySelector(".bp-ink"), pending: [], erases: [], outbox: [],
       busy: false };
     st.board.addEventListener("pointerdown", (e) => startStroke(st, e));
     st.board.addEventListener("pointermove", (e) => moveStroke(st, e));
