@@ -49,6 +49,9 @@ PLAY_HINT = "Click to add a point, drag to spray, pick the eraser to remove. Dra
 
 # ---- state ------------------------------------------------------------------------------------------
 def new_session(cfg: Config, dataset=None) -> None:
+    """A new Session for this config. The page reads its config from the session (`ss.session.cfg`): one
+    assignment, so a callback that Streamlit stops half-way cannot leave a config that disagrees with the
+    network; `ss.cfg` is a copy for tests and debugging."""
     if dataset is None or "session" not in ss or dataset is not ss.session.dataset:
         ss.view_box = None  # new points: the board fits them
     ss.session = Session(cfg, dataset)
@@ -73,13 +76,13 @@ def widget_values() -> dict:
     widget. Streamlit forgets (or rolls back) the state of a widget that was not drawn in the last run: the h2
     box while there was one hidden layer, Batch size k under Full batch, …"""
     shown = {k: ss[k] for k in ss if str(k).startswith("w_")}
-    return state.widgets_from_config(ss.cfg, ss.session.dataset.dim) | shown | ss.get("memo", {})
+    return state.widgets_from_config(ss.session.cfg, ss.session.dataset.dim) | shown | ss.get("memo", {})
 
 
 def restore_widgets() -> None:
     """Before the widgets are drawn: those Streamlit forgot or rolled back get the person's last value (h2 back
     to 2 after Hidden layers 2 → 1 → 2), else the config's."""
-    for k, v in state.widgets_from_config(ss.cfg, ss.session.dataset.dim).items():
+    for k, v in state.widgets_from_config(ss.session.cfg, ss.session.dataset.dim).items():
         if k not in ss:
             ss[k] = v
     for k, v in ss.get("memo", {}).items():
@@ -121,7 +124,7 @@ def init() -> None:
     except ConfigError as e:
         notice(f"Link settings ignored — {e}")
         new_session(Config())
-    set_widgets(ss.cfg)
+    set_widgets(ss.session.cfg)
 
 
 if "edit_lock" not in ss:
@@ -165,13 +168,13 @@ def on_settings(key: str | None = None) -> None:
         notice(f"The network needs at least one input feature: kept {', '.join(ss.w_features)}.")
         return
     try:
-        doc = state.config_from_widgets(widget_values(), ss.cfg)
+        doc = state.config_from_widgets(widget_values(), ss.session.cfg)
         cfg = parse_config(doc)
     except ConfigError as e:
         notice(f"Not applied — {e}")
-        set_widgets(ss.cfg)
+        set_widgets(ss.session.cfg)
         return
-    old = ss.cfg
+    old = ss.session.cfg
     if cfg.problem != old.problem or cfg.data != old.data or cfg.test_fraction != old.test_fraction:
         try:
             push_undo()
@@ -216,8 +219,8 @@ def on_preset() -> None:
     if name in state.presets():
         push_undo()
         new_session(state.load_preset(state.presets()[name]))
-        set_widgets(ss.cfg)
-        open_view(ss.cfg.view)
+        set_widgets(ss.session.cfg)
+        open_view(ss.session.cfg.view)
 
 
 @serial
@@ -279,7 +282,8 @@ def on_regenerate() -> None:
     push_undo()
     ss.view_box = None
     try:
-        ss.session.set_dataset(load_dataset(ss.cfg) if "generator" in ss.cfg.data else ss.session.dataset)
+        s = ss.session
+        s.set_dataset(load_dataset(s.cfg) if "generator" in s.cfg.data else s.dataset)
     except ConfigError as e:
         notice(str(e))
 
@@ -290,14 +294,14 @@ def on_csv() -> None:
     if f is None:
         return
     try:
-        ds = parse_csv(f.getvalue().decode("utf-8-sig", errors="replace"), ss.cfg.problem)
-        doc = {**ss.cfg.to_dict(), "data": {"x": ds.x.tolist(), "y": ds.y.tolist()}, "features": None}
+        ds = parse_csv(f.getvalue().decode("utf-8-sig", errors="replace"), ss.session.cfg.problem)
+        doc = {**ss.session.cfg.to_dict(), "data": {"x": ds.x.tolist(), "y": ds.y.tolist()}, "features": None}
         if ds.problem == "classification":
             doc["data"]["classes"] = ds.classes
         doc.pop("params", None)
         push_undo()
         new_session(parse_config(doc), ds)
-        set_widgets(ss.cfg)
+        set_widgets(ss.session.cfg)
         done(f"Loaded {ds.n} points from {f.name}")
     except (DataError, ConfigError) as e:
         notice(f"CSV not loaded (your data is unchanged) — {e}")
@@ -313,7 +317,7 @@ def on_import() -> None:
         cfg = parse_config(doc)
         push_undo()
         new_session(cfg)
-        set_widgets(ss.cfg)
+        set_widgets(ss.session.cfg)
         done(f"Imported {f.name}")
     except (json.JSONDecodeError, UnicodeDecodeError):
         notice("Import failed (nothing changed) — not a JSON file")
@@ -350,8 +354,8 @@ sb.selectbox(
     on_change=on_preset,
     help="Load one of the articles' examples or a classic problem: data, network and optimiser together.",
 )
-if ss.cfg.caption:
-    sb.info(f"**{ss.cfg.title}** — {ss.cfg.caption}")
+if ss.session.cfg.caption:
+    sb.info(f"**{ss.session.cfg.title}** — {ss.session.cfg.caption}")
 
 box_data = sb.container(key="sec_data")
 box_data.header("Data")
@@ -363,7 +367,7 @@ box_data.radio(
     on_change=on_problem,
     help="Classification learns class probabilities; regression a value over the plane; curve fitting y(x).",
 )
-own = "generator" not in ss.cfg.data  # the points came from a preset, a CSV file or an import
+own = "generator" not in ss.session.cfg.data  # the points came from a preset, a CSV file or an import
 box_data.selectbox(
     "Data set",
     [state.OWN_POINTS, *state.GENERATORS[kind]] if own else state.GENERATORS[kind],
@@ -756,7 +760,7 @@ v[1].button(
     "Regenerate",
     on_click=on_regenerate,
     width="stretch",
-    disabled="generator" not in ss.cfg.data,
+    disabled="generator" not in ss.session.cfg.data,
     help="Rebuild the generated points (drawn points are dropped; Undo brings them back). Your own points "
     "(preset, CSV, import) have no generator: pick one under Data set.",
 )
@@ -834,7 +838,7 @@ if "share" not in hidden:
         )
 
 # the URL mirrors the configuration
-q = config_to_query(ss.cfg) | {k: st.query_params[k] for k in UI_KEYS if k in st.query_params and k != "preset"}
+q = config_to_query(ss.session.cfg) | {k: st.query_params[k] for k in UI_KEYS if k in st.query_params and k != "preset"}
 if dict(st.query_params) != q:
     st.query_params.from_dict(q)
 
