@@ -152,6 +152,17 @@ def _base_json(
     grad = figures.gradient_figure(empty_h, (1,) * (L + 1), big=big)  # its legend names depend on L only
     for f in (loss, grad):
         f.update_layout(height=None, autosize=True, uirevision="keep")
+        # shown while no epoch is trained (board.js hides it): the empty axes alone say nothing
+        f.add_annotation(
+            text="Press ▶ Play or Step to train",
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font={"color": "#888", "size": 18 if big else 14},
+            name="empty",
+        )
     figs = {k: json.loads(v.to_json()) for k, v in {"board": board, "loss": loss, "grad": grad}.items()}
     text = json.dumps(figs, sort_keys=True)
     return text, hashlib.sha1(text.encode()).hexdigest()[:12]

@@ -87,11 +87,14 @@ def test_a_cleared_board_keeps_its_extent_while_drawing(page):
 
 def test_play_moves_epoch_counter_and_loss_curve_then_pause(page):
     assert epoch(page) == 0
+    hint = "() => { const a = document.querySelector('.bp-loss').layout.annotations; return a[a.length - 1].visible; }"
+    assert page.evaluate(hint) is not False  # "Press Play or Step to train" over the empty chart
     page.get_by_role("button", name="▶ Play").click()
     page.wait_for_function("() => (window.__bpMetrics.seqs || []).length >= 6", timeout=60_000)
     page.wait_for_timeout(1500)
     e1 = epoch(page)
     n1 = page.evaluate("() => document.querySelector('.bp-loss').data[0].x.length")
+    assert page.evaluate(hint) is False
     page.wait_for_timeout(1500)
     assert epoch(page) > e1 > 0
     assert page.evaluate("() => document.querySelector('.bp-loss').data[0].x.length") >= n1 > 0

@@ -150,7 +150,7 @@ async function build(st) {
   st.builtKey = st.figsKey;
   st.lut = makeLut(figs.board.data[0].colorscale || [[0, "#ffffff"], [1, "#000000"]]);
   st.pointsSig = st.lossSig = st.gradSig = null;
-  st.loss.__bpTicks = st.grad.__bpTicks = undefined;
+  st.loss.__bpTicks = st.grad.__bpTicks = st.loss.__bpEmpty = st.grad.__bpEmpty = undefined;
 }
 
 // Plotly labels a log axis spanning up to three decades with bare digits (a loss of 0.2 reads "2" unless 10⁻¹ is
@@ -208,6 +208,14 @@ async function applyFrame(st, f) {
     st.gradSig = gs;
     await P.restyle(st.grad, { x: G.g.map(() => G.e), y: G.g }, G.g.map((_, i) => i));
     await logTicks(P, st.grad, G.g);
+  }
+  const empty = !L.e.length; // the "press Play" note of an untrained network, last of each chart's annotations
+  for (const el of [st.loss, st.grad]) {
+    const notes = el.layout.annotations || [];
+    if (notes.length && el.__bpEmpty !== empty) {
+      el.__bpEmpty = empty;
+      await P.relayout(el, { [`annotations[${notes.length - 1}].visible`]: empty });
+    }
   }
   st.board.dataset.epoch = f.label;
   const hint = st.root.querySelector(".bp-hint"), text = f.warn || st.ctx.hint || "";
