@@ -222,6 +222,8 @@ def validate_points(x, y, problem: str, classes: int | None = None) -> tuple[np.
     if not np.isfinite(ya).all():
         raise DataError("y must be finite numbers")
     if problem == "classification":
+        if xa.shape[1] != 2:
+            raise DataError("classification needs 2 input columns (x1, x2); for y over one x use curve fitting")
         if ya.ndim != 1 or (ya != np.round(ya)).any() or (ya < 0).any():
             raise DataError("classification labels must be whole numbers 0, 1, …")
         k = int(classes) if classes else max(int(ya.max()) + 1, 2)
@@ -259,6 +261,8 @@ def parse_csv(text: str, problem: str, classes: int | None = None) -> Dataset:
     first = next((line for line in text.splitlines() if line.strip()), "")
     sep = next((d for d in (";", "\t") if "," not in first and d in first), ",")  # European Excel writes ;
     rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep) if any(c.strip() for c in r)]
+    if sep == ";":  # … with decimal commas: 0,5 is 0.5
+        rows = [[c.replace(",", ".") for c in r] for r in rows]
     if not rows:
         raise DataError("CSV is empty")
     header = None

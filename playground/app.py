@@ -233,7 +233,7 @@ def on_stroke() -> None:
     session, acks, undo, view = ss.session, ss.acks, ss.undo, ss.get("view_box")
     batch = value.get("batch") if isinstance(value, dict) else None
     notes, picked = [], None
-    for stroke in (batch if isinstance(batch, list) else [value])[-20:]:
+    for stroke in (batch if isinstance(batch, list) else [value])[-bd.MAX_UNACKED :]:
         if not isinstance(stroke, dict) or not isinstance(stroke.get("id"), str) or stroke["id"] in acks:
             continue
         if stroke.get("tool") == "inspect":
@@ -251,7 +251,7 @@ def on_stroke() -> None:
                 del undo[:-MAX_UNDO]
                 session.set_dataset(ds)
         acks.append(stroke["id"])
-        del acks[:-50]
+        del acks[: -2 * bd.MAX_UNACKED]
     ss.view_box = view
     if picked is not None:
         ss.inspect, ss.view = picked, "Step inspector"

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets" / "board"
 STATIC = Path(__file__).resolve().parent / "static"
 GRID = 100
+MAX_UNACKED = 200  # strokes the board resends until acknowledged; a frame acknowledges as many (≈2 KB)
 HTML = (
     '<div class="bp-root"><div class="bp-left"><div class="bp-head"><span class="bp-hint"></span></div>'
     '<div class="bp-wrap"><div class="bp-board"></div><canvas class="bp-ink"></canvas></div></div>'
@@ -179,7 +180,7 @@ def frame(
 ) -> dict:
     """Everything the board draws for the current state (≤ 100 KB as JSON), over `view` (default: the data's)."""
     ds = s.dataset
-    out: dict = {"seq": seq, "figs_key": figs_key, "acks": acks[-30:], "label": f"Epoch {s.epoch:,}"}
+    out: dict = {"seq": seq, "figs_key": figs_key, "acks": acks[-MAX_UNACKED:], "label": f"Epoch {s.epoch:,}"}
     b = view or view_bounds(ds)
     grid = s.grid(g, b)
     if ds.dim == 2:

@@ -359,7 +359,7 @@ def update_ratio_figure(ratio: np.ndarray | None, sizes: tuple[int, ...], height
     else:  # nothing trained yet (or all zero): a fixed decade range rather than a lone odd tick
         fig.update_yaxes(range=[-6, 0], dtick=1)
         fig.add_annotation(
-            x=0.5, xref="paper", y=0.5, yref="paper", text="Train an epoch to see the ratios", showarrow=False
+            x=0.5, xref="paper", y=0.85, yref="paper", text="Train an epoch to see the ratios", showarrow=False
         )
     return fig
 

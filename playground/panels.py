@@ -101,6 +101,8 @@ def inspector_hyper(s: Session) -> dict[str, float]:
 def on_apply_step() -> None:
     s: Session = ss.session
     which = inspected(s)
+    if which != "train" and s.dataset.test[which]:
+        return  # held out (the button is disabled; a stale click must not train on it either)
     step, state = s.backprop_step(which)
     s.apply_step(step, state)
     before = step.loss
@@ -125,7 +127,8 @@ def render_inspector(s: Session, big: bool) -> None:
         )
     else:
         xs = ", ".join(f"{v:.3g}" for v in ds.x[which])
-        lab = f"class {int(ds.y[which])}" if ds.problem == "classification" else f"target {ds.y[which].tolist()}"
+        t = ds.y[which]
+        lab = f"class {int(t)}" if ds.problem == "classification" else "target " + ", ".join(f"{v:.4g}" for v in t)
         c1.markdown(f"**Point #{which}** at ({xs}), {lab}{' (a test point)' if ds.test[which] else ''}.")
     c2.button(
         "Whole batch",
@@ -134,12 +137,17 @@ def render_inspector(s: Session, big: bool) -> None:
         disabled=which == "train",
         help="Inspect the step on every training point at once (what full-batch gradient descent does).",
     )
+    held_out = which != "train" and bool(ds.test[which])
     c3.button(
         "Apply this step",
         on_click=on_apply_step,
         type="primary",
         width="stretch",
-        help="Perform exactly the update shown below: the weights and the optimiser state become the new ones.",
+        disabled=held_out,
+        help="A test point is held out: training on it would spoil the test loss. Pick a training point."
+        if held_out
+        else "Perform exactly the update shown below: the weights and the optimiser state become the new ones "
+        "(one step, not counted as an epoch).",
     )
     if which == "train" and not (~ds.test).any():
         st.info("There are no training points to inspect: draw some on the board.")
@@ -170,10 +178,11 @@ def render_network(s: Session, big: bool) -> None:
         key="w_net_grads",
         help="Links show the whole-batch gradient of each weight instead of the weight.",
     )
+    links = "the gradient ∂L/∂w of the whole batch" if grads_on else "weight"
     c2.caption(
-        "Each square is one neuron's activation over the input plane: blue high, orange low (white = 0 "
-        "when it takes both signs), stretched per neuron. Links: width and colour = weight (blue +, orange −). "
-        "Click a neuron to see its map large; hover for exact values."
+        f"Each square is one neuron's activation over the input {'line' if ds.dim == 1 else 'plane'}: blue high, "
+        "orange low (white = 0 when it takes both signs), stretched per neuron. Links: width and colour = "
+        f"{links} (blue +, orange −). Click a neuron to see its map large; hover for exact values."
     )
     maps = [np.asarray(m) for m in neuron_maps(s.spec, s.params, ds.bounds(), 24, ds.dim)]
     params = [(np.asarray(W), np.asarray(b)) for W, b in s.params]
@@ -263,7 +272,14 @@ def render_warp(s: Session, big: bool) -> None:
     proj = lambda a: (a - mean) @ M  # noqa: E731
     splits = np.cumsum([len(ln) for ln in lines])[:-1]
     fig = warp.warp_figure(
-        np.split(proj(line_a), splits), proj(data_a), ds.y, ds.problem, titles, f"hidden layer {layer}", big=big
+        np.split(proj(line_a), splits),
+        proj(data_a),
+        ds.y,
+        ds.problem,
+        titles,
+        f"hidden layer {layer}",
+        big=big,
+        one_d=ds.dim == 1,
     )
     st.plotly_chart(fig, width="stretch", key="warp")
 
@@ -285,6 +301,8 @@ def racers_from_rows(rows: list[dict]) -> list[Optimizer]:
         name, lr = r.get("optimizer"), r.get("learning_rate")
         if name is None and lr is None:
             continue
+        if name is None:
+            raise ConfigError(f"race: row {len(out) + 1} has a learning rate but no optimiser; pick one")
         if name not in OPTIMIZERS:
             raise ConfigError(f"race: unknown optimiser {name!r}")
         if lr is None or not np.isfinite(lr) or not 0 < float(lr) <= limits.MAX_LEARNING_RATE:
@@ -445,7 +463,9 @@ def render_history(s: Session, big: bool) -> None:
         st.plotly_chart(state_figure(s, params, big=big), width="stretch", key="hist_board")
     with b:
         k = int(np.searchsorted(h["epoch"], at, side="right")) - 1 if len(s.history) else -1
-        if k >= 0:
+        if k < 0:
+            st.caption(f"Epoch {at:,}: the starting weights, before any training step.")
+        else:
             c1, c2 = st.columns(2)
             c1.metric("Train loss", figures.loss_text(h["train_loss"][k]))
             c2.metric(f"Test {score_name(s)}", f"{h['test_score'][k]:.3f}" if np.isfinite(h["test_score"][k]) else "–")

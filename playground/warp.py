@@ -55,6 +55,7 @@ def warp_figure(
     layer_name: str,
     height: int = 480,
     big: bool = False,
+    one_d: bool = False,
 ) -> go.Figure:
     """lines / points are already projected to 2-D."""
     fig = go.Figure()
@@ -81,7 +82,7 @@ def warp_figure(
             hovertemplate="(%{x:.3f}, %{y:.3f})<extra></extra>",
         )
     )
-    _layout(fig, f"The plane as {layer_name} sees it", height=height, big=big)
+    _layout(fig, f"The {'input line' if one_d else 'plane'} as {layer_name} sees it", height=height, big=big)
     fig.update_layout(showlegend=False, hovermode="closest")
     fig.update_xaxes(title=titles[0])
     fig.update_yaxes(title=titles[1])

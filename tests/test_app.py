@@ -258,6 +258,9 @@ def test_bad_csv_keeps_data_and_good_csv_loads():
     assert at.session_state.session.dataset.n == n
     assert at.session_state.session.epoch == 1
 
+    ok(at.file_uploader(key="w_csv").set_value(("curve.csv", b"x,y\n0,0\n1,1\n", "text/csv")).run())
+    assert warnings(at)[0].startswith("CSV not loaded (your data is unchanged) — CSV: classification needs 2 input")
+    assert at.session_state.session is session and session.dataset.n == n
     ok(at.file_uploader(key="w_csv").set_value(("good.csv", GOOD_CSV, "text/csv")).run())
     assert [w.value for w in at.success] == ["Loaded 4 points from good.csv"] and not warnings(at)
     assert at.session_state.session.dataset.n == 4
@@ -364,6 +367,23 @@ def test_worked_example_preset_opens_the_inspector_with_correct_numbers():
     assert any("Applied the inspected step" in w.value for w in at.success)
     tex = "\n".join(str(e.proto) for e in at.get("latex"))
     assert "0.1013 & 0.3011" in tex  # the new W⁽¹⁾ is now the "before" of the next step
+
+
+def test_a_held_out_point_can_be_inspected_but_not_trained_on():
+    at = new_app()
+    s = at.session_state.session
+    i = int(np.flatnonzero(s.dataset.test)[0])
+    at.session_state["inspect"] = i
+    at.session_state["view"] = "Step inspector"
+    ok(at.run())
+    assert any(f"Point #{i}" in m.value and "(a test point)" in m.value for m in at.markdown)
+    [apply] = [b for b in at.button if b.label == "Apply this step"]
+    assert apply.disabled and "held out" in apply.help
+    before = [np.asarray(W).copy() for W, _ in s.params]
+    at.session_state["inspect"] = int(np.flatnonzero(~s.dataset.test)[0])  # a training point may be applied
+    ok(at.run())
+    click(at, "Apply this step")
+    assert any(not np.array_equal(a, np.asarray(W)) for a, (W, _) in zip(before, s.params, strict=True))
 
 
 def test_every_panel_renders(app):

@@ -28,6 +28,7 @@ def test_csv_without_header():
         "\ufeffx1,x2,label\n0,0,0\n1,1,1\n",  # Excel "CSV UTF-8": a byte-order mark first
         "x1;x2;label\n0;0;0\n1;1;1\n",  # Excel in a locale whose decimal mark is a comma
         "x1\tx2\tlabel\n0\t0\t0\n1\t1\t1\n",
+        "x1;x2;label\r\n0,0;0;0\r\n1,0;1;1\r\n",  # … with decimal commas
     ],
 )
 def test_csv_from_spreadsheets(text):
@@ -47,6 +48,7 @@ def test_csv_from_spreadsheets(text):
         ("x1,x2,label\n1,nan,0\n3,4,1\n", "finite"),
         ("x1,x2,label,set\n1,2,0,maybe\n", "set must be train or test"),
         ("a\n1\n", "input columns"),
+        ("x,y\n0,0\n1,1\n", "classification needs 2 input columns"),  # y(x) is curve fitting
     ],
 )
 def test_bad_csv_one_line(text, message):

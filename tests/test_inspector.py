@@ -209,3 +209,5 @@ def test_race_rows_are_checked():
     for bad in ([{"optimizer": "lbfgs", "learning_rate": 0.1}], [{"optimizer": "sgd", "learning_rate": -1}], []):
         with pytest.raises(Exception, match="race"):
             racers_from_rows(bad)
+    with pytest.raises(Exception, match="row 2 has a learning rate but no optimiser"):
+        racers_from_rows([{"optimizer": "adam", "learning_rate": 0.01}, {"optimizer": None, "learning_rate": 0.1}])

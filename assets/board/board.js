@@ -185,9 +185,11 @@ function logTicks(P, el, ys) {
 async function applyFrame(st, f) {
   const P = W.Plotly, t0 = performance.now();
   if (f.acks) {
-    st.pending = st.pending.filter((s) => !f.acks.includes(s.id));
-    st.erases = st.erases.filter((s) => !f.acks.includes(s.id));
     st.outbox = st.outbox.filter((s) => !f.acks.includes(s.id));
+    // a stroke drawn locally stays until Python has it: while it is being drawn or waits in the outbox
+    const waiting = (s) => s === st.stroke || st.outbox.some((o) => o.id === s.id);
+    st.pending = st.pending.filter(waiting);
+    st.erases = st.erases.filter(waiting);
   }
   st.shown = f;
   if (f.z) await P.relayout(st.board, { "images[0].source": fieldImage(st, f.z, f.g) });
@@ -297,7 +299,7 @@ function endStroke(st) {
   // them up share one rerun, and a trigger value alone would carry only the last of them.
   st.outbox.push({ id: s.id, tool: s.tool, label: s.label, target: s.target, radius: st.radius,
     pts: s.tool === "erase" ? s.path : s.pts });
-  st.outbox = st.outbox.slice(-20);
+  st.outbox = st.outbox.slice(-200); // board.MAX_UNACKED
   st.setTriggerValue("stroke", { batch: st.outbox });
 }
 
