@@ -266,7 +266,7 @@ def page_css(hidden: set[str], present: bool) -> str:
     rules += [
         f".st-key-sec_transport {row},.st-key-sec_draw {row}{{flex-wrap:wrap}}",
         f".st-key-sec_transport {col},.st-key-sec_draw {col}{{min-width:max-content}}",
-        f".st-key-sec_transport {col}:has([data-testid=stSlider]){{min-width:200px}}",
+        f".st-key-sec_transport {col}:nth-child(5){{min-width:200px}}",  # the speed slider
     ]
     rules += [f".st-key-sec_{k}{{display:none}}" for k in sorted(hidden) if k in SECTION_FLAGS]
     if "sidebar" in hidden:
