@@ -14,7 +14,7 @@ from typing import Any
 
 from engine import limits
 from engine.activations import HIDDEN, OUTPUT
-from engine.features import FEATURES
+from engine.features import FEATURES, ONE_D
 from engine.losses import ALLOWED_OUTPUT, LOSSES
 from engine.model import INITS
 
@@ -338,7 +338,22 @@ def parse_config(doc: Any) -> Config:
         view=str(doc.get("view", ""))[:40],
     )
     check_output(cfg, cfg.classes if problem == "classification" else 0)
+    if "csv" not in data:  # a CSV file's input width is known once it is read (the session checks it then)
+        one_d = data.get("generator") in ONE_D_GENERATORS or ("x" in data and _row_width(data["x"][0]) == 1)
+        check_features(feats, 1 if one_d else 2)
     return cfg
+
+
+def _row_width(row: Any) -> int:
+    return len(row) if isinstance(row, (list, tuple)) else 1
+
+
+def check_features(features: tuple[str, ...] | None, dim: int) -> None:
+    """Features that need x2 cannot be computed from 1-D inputs."""
+    if dim == 1:
+        for f in features or ():
+            if f not in ONE_D:
+                raise _fail("features", f"{f} needs 2-D input; curve fitting has {', '.join(ONE_D)}")
 
 
 def check_output(cfg: Config, classes: int) -> None:

@@ -19,9 +19,9 @@ import numpy as np
 from engine import limits
 from engine.activations import output_activation
 from engine.backprop import Step, explicit_step
-from engine.config import Config, ConfigError, check_output
+from engine.config import Config, ConfigError, check_features, check_output
 from engine.data import Dataset, load_dataset
-from engine.features import ONE_D, apply_features
+from engine.features import apply_features
 from engine.grid import grid_eval
 from engine.losses import class_probabilities, encode_targets, n_outputs
 from engine.metrics import classification_report, regression_report
@@ -50,10 +50,7 @@ def default_features(dim: int) -> tuple[str, ...]:
 
 def make_spec(cfg: Config, ds: Dataset) -> Spec:
     feats = cfg.features or default_features(ds.dim)
-    if ds.dim == 1:
-        for f in feats:
-            if f not in ONE_D:
-                raise ConfigError(f"features: {f} needs 2-D input; 1-D data has {', '.join(ONE_D)}")
+    check_features(feats, ds.dim)
     classes = ds.classes if ds.problem == "classification" else 0
     check_output(cfg, classes)
     loss, out_act = cfg.resolved_loss(max(classes, 2)), cfg.resolved_output(max(classes, 2))

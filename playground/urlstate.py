@@ -5,8 +5,7 @@ Only the configuration travels (not drawn points): a copied link reproduces the 
 
 from __future__ import annotations
 
-from engine.config import ONE_D_GENERATORS, OPTIMIZERS, Config, ConfigError, parse_config
-from engine.features import ONE_D
+from engine.config import OPTIMIZERS, Config, ConfigError, parse_config
 
 # query key -> config path; values are strings in the URL
 SCALARS = {
@@ -86,13 +85,6 @@ def config_to_query(cfg: Config) -> dict[str, str]:
     return q
 
 
-def _features_for_dim(cfg: Config) -> str | None:
-    """A feature the data's dimension lacks (x2, x1·x2 … for 1-D curve fitting), else None."""
-    if cfg.features and cfg.data.get("generator") in ONE_D_GENERATORS:
-        return next((f for f in cfg.features if f not in ONE_D), None)
-    return None
-
-
 def query_to_config(query: dict[str, str], base: Config | None = None) -> tuple[Config, list[str]]:
     """Parse query parameters over a base config. Every bad value is dropped with a one-line notice."""
     notices: list[str] = []
@@ -137,11 +129,7 @@ def query_to_config(query: dict[str, str], base: Config | None = None) -> tuple[
             doc["data"] = dict(defaults["data"])
     for _ in range(40):
         try:
-            cfg = parse_config(doc)
-            bad = _features_for_dim(cfg)
-            if not bad:
-                return cfg, notices
-            raise ConfigError(f"features: {bad} needs 2-D input; curve fitting has {', '.join(ONE_D)}")
+            return parse_config(doc), notices
         except ConfigError as e:
             msg = str(e)
             if notices and notices[-1].endswith(f"{msg.split(': ', 1)[-1]}; using the default"):

@@ -11,6 +11,14 @@ from engine.config import ConfigError, parse_config
     "doc,message",
     [
         ({"optimizer": {"name": "sgd", "learning_rate": -1}}, "optimizer.learning_rate: must be > 0, got -1"),
+        (
+            {"problem": "regression", "data": {"generator": "sine"}, "features": ["x1", "x2"]},
+            "features: x2 needs 2-D input; curve fitting has x1",
+        ),
+        (
+            {"problem": "regression", "data": {"x": [[0.0], [1.0]], "y": [0.0, 1.0]}, "features": ["x1*x2"]},
+            "features: x1*x2 needs 2-D input",
+        ),
         ({"optimizer": {"name": "adam", "b1": 2}}, "optimizer.b1: must be between"),
         ({"optimizer": {"name": "sgd", "momentum": 0.9}}, "optimizer.momentum: unknown key"),
         ({"optimizer": {"name": "lbfgs"}}, "optimizer.name: must be one of"),
