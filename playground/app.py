@@ -51,11 +51,10 @@ PLAY_HINT = "Click to add a point, drag to spray, pick the eraser to remove. Dra
 def new_session(cfg: Config, dataset=None) -> None:
     """A new Session for this config. The page reads its config from the session (`ss.session.cfg`): one
     assignment, so a callback that Streamlit stops half-way cannot leave a config that disagrees with the
-    network; `ss.cfg` is a copy for tests and debugging."""
+    network."""
     if dataset is None or "session" not in ss or dataset is not ss.session.dataset:
         ss.view_box = None  # new points: the board fits them
     ss.session = Session(cfg, dataset)
-    ss.cfg = cfg
     ss.playing = False
 
 
@@ -184,7 +183,6 @@ def on_settings(key: str | None = None) -> None:
             set_widgets(old)
         return
     if ss.session.set_hyper(cfg):  # learning rate & co.: training goes on, nothing recompiles
-        ss.cfg = cfg
         return
     playing = ss.playing
     try:

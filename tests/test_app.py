@@ -57,7 +57,7 @@ def test_page_runs_and_starts_at_epoch_zero(app):
     assert app.session_state.session.epoch == 0
     assert not warnings(app)
     assert [b.label for b in app.button][:4] == ["▶ Play", "Step", "Step 10", "Reset"]
-    assert app.session_state.cfg.hidden == (4, 2)
+    assert app.session_state.session.cfg.hidden == (4, 2)
 
 
 def test_step_step10_reset(app):
@@ -83,7 +83,7 @@ def test_learning_rate_change_keeps_training(app):
     ok(app.select_slider(key="w_lr").set_value(0.1).run())
     assert app.session_state.session is session  # same engine session: nothing rebuilt
     assert app.session_state.session.cfg.optimizer.learning_rate == 0.1
-    assert app.session_state.cfg.optimizer.learning_rate == 0.1
+    assert app.session_state.session.cfg.optimizer.learning_rate == 0.1
     assert app.session_state.session.epoch == 2
     assert epoch_text(app) == "### Epoch 2"
     assert app.query_params["lr"] == "0.1"  # the URL follows
@@ -107,7 +107,7 @@ def test_activation_and_layers_change_the_network():
     ok(at.number_input(key="w_layers").set_value(3).run())
     spec = at.session_state.session.spec
     assert spec.sizes[1:-1] == (4, 2, 4)
-    assert at.session_state.cfg.hidden == (4, 2, 4)
+    assert at.session_state.session.cfg.hidden == (4, 2, 4)
     assert spec.activation == "relu"
     assert len([w for w in at.number_input if str(w.key).startswith("w_h")]) == 3
 
@@ -127,36 +127,36 @@ def test_widgets_that_come_back_keep_their_values():
     at = new_app()
     ok(at.number_input(key="w_h1").set_value(3).run())
     ok(at.number_input(key="w_layers").set_value(1).run())
-    assert at.session_state.cfg.hidden == (4,)
+    assert at.session_state.session.cfg.hidden == (4,)
     ok(at.number_input(key="w_layers").set_value(2).run())
-    assert at.session_state.cfg.hidden == (4, 3)  # the layer comes back as wide as it was
+    assert at.session_state.session.cfg.hidden == (4, 3)  # the layer comes back as wide as it was
     assert at.number_input(key="w_h1").value == 3  # and the box shows what the network has
     ok(at.number_input(key="w_layers").set_value(3).run())
-    assert at.session_state.cfg.hidden == (4, 3, 4)  # a layer never shown starts at the default width
+    assert at.session_state.session.cfg.hidden == (4, 3, 4)  # a layer never shown starts at the default width
 
     ok(at.radio(key="w_batch_mode").set_value("Mini-batch").run())
     ok(at.number_input(key="w_batch_k").set_value(16).run())
     ok(at.radio(key="w_batch_mode").set_value("SGD (1)").run())
-    assert at.session_state.cfg.batch_size == 1
+    assert at.session_state.session.cfg.batch_size == 1
     ok(at.radio(key="w_batch_mode").set_value("Mini-batch").run())
-    assert at.session_state.cfg.batch_size == 16
+    assert at.session_state.session.cfg.batch_size == 16
     assert at.number_input(key="w_batch_k").value == 16
 
     ok(at.selectbox(key="w_reg").set_value("l2").run())
     ok(at.selectbox(key="w_reg").set_value("none").run())
     ok(at.selectbox(key="w_reg").set_value("l1").run())
-    assert at.session_state.cfg.regularization == ("l1", 1e-3)  # a rate that does something, not 0
+    assert at.session_state.session.cfg.regularization == ("l1", 1e-3)  # a rate that does something, not 0
     ok(at.checkbox(key="w_clip_on").check().run())
     ok(at.number_input(key="w_clip").set_value(0.5).run())
     ok(at.checkbox(key="w_clip_on").uncheck().run())
     ok(at.checkbox(key="w_clip_on").check().run())
-    assert at.session_state.cfg.clip_norm == 0.5
+    assert at.session_state.session.cfg.clip_norm == 0.5
     for name in ("step", "constant", "step", "cosine", "constant", "cosine"):
         ok(at.selectbox(key="w_sched").set_value(name).run())
-        assert at.session_state.cfg.schedule.name == name
-        if name == "cosine" and at.session_state.cfg.schedule.decay_epochs == 1000:
+        assert at.session_state.session.cfg.schedule.name == name
+        if name == "cosine" and at.session_state.session.cfg.schedule.decay_epochs == 1000:
             ok(at.number_input(key="w_decay_epochs").set_value(50).run())
-    assert at.session_state.cfg.schedule.decay_epochs == 50
+    assert at.session_state.session.cfg.schedule.decay_epochs == 50
     ok(at.selectbox(key="w_gen").set_value("blobs").run())
     ok(at.slider(key="w_classes").set_value(4).run())
     ok(at.selectbox(key="w_gen").set_value("xor").run())
@@ -185,7 +185,7 @@ def test_after_a_divergence_a_smaller_learning_rate_goes_on_from_the_last_finite
 def test_optimizer_change_is_mirrored_in_url(app):
     ok(app.selectbox(key="w_opt").set_value("adam").run())
     assert app.session_state.session.spec.optimizer == "adam"
-    assert app.session_state.cfg.optimizer.name == "adam"
+    assert app.session_state.session.cfg.optimizer.name == "adam"
     assert app.query_params["opt"] == "adam"
     assert {"b1", "b2", "eps"} <= set(app.query_params)  # adam's hyper-parameters travel too
     assert app.number_input(key="w_b1").value == pytest.approx(0.9)
@@ -202,7 +202,7 @@ def test_junk_link_falls_back_to_defaults_with_notices():
     assert any("hidden:" in n for n in notes), notes
     assert any("bogus: unknown setting" in n for n in notes), notes
     assert all("\n" not in n for n in notes)
-    cfg = at.session_state.cfg
+    cfg = at.session_state.session.cfg
     assert cfg.optimizer.learning_rate == 0.03
     assert cfg.hidden == (4, 2)
     assert at.session_state.session.spec.sizes[1:-1] == (4, 2)
@@ -216,7 +216,7 @@ def test_junk_link_falls_back_to_defaults_with_notices():
 def test_valid_link_is_applied():
     at = new_app({"opt": "adam", "lr": "0.01", "hidden": "8,8"})
     assert not warnings(at)
-    cfg = at.session_state.cfg
+    cfg = at.session_state.session.cfg
     assert cfg.optimizer.name == "adam"
     assert cfg.optimizer.learning_rate == 0.01
     assert cfg.hidden == (8, 8)
@@ -232,7 +232,7 @@ def test_valid_link_is_applied():
 def test_unknown_preset_in_link_is_a_notice():
     at = new_app({"preset": "no_such_preset"})
     assert warnings(at) == ["Link setting ignored — preset: no preset named 'no_such_preset'"]
-    assert at.session_state.cfg.hidden == (4, 2)
+    assert at.session_state.session.cfg.hidden == (4, 2)
 
 
 def test_csv_parse_errors_are_one_line():
@@ -264,7 +264,7 @@ def test_bad_csv_keeps_data_and_good_csv_loads():
     ok(at.file_uploader(key="w_csv").set_value(("good.csv", GOOD_CSV, "text/csv")).run())
     assert [w.value for w in at.success] == ["Loaded 4 points from good.csv"] and not warnings(at)
     assert at.session_state.session.dataset.n == 4
-    assert "generator" not in at.session_state.cfg.data
+    assert "generator" not in at.session_state.session.cfg.data
     click(at, "Step")  # trains on the uploaded points
     assert at.session_state.session.epoch == 1
 
@@ -289,7 +289,7 @@ def test_import_restores_an_exported_state_and_a_bad_file_changes_nothing():
 
 def test_own_points_say_so_and_a_generator_replaces_them():
     at = new_app({"preset": "xor_2-3-1"})
-    assert at.selectbox(key="w_preset").value == at.session_state.cfg.title  # the link's preset is named
+    assert at.selectbox(key="w_preset").value == at.session_state.session.cfg.title  # the link's preset is named
     assert at.selectbox(key="w_gen").value == state.OWN_POINTS
     assert any("4 points of your own" in c.value for c in at.caption)
     assert all(at.number_input(key=k).disabled for k in ("w_n", "w_dseed")) and at.slider(key="w_noise").disabled
@@ -297,7 +297,7 @@ def test_own_points_say_so_and_a_generator_replaces_them():
     ok(at.selectbox(key="w_act").set_value("relu").run())  # a network change keeps the points
     assert at.session_state.session.dataset.n == 4 and at.selectbox(key="w_gen").value == state.OWN_POINTS
     ok(at.selectbox(key="w_gen").set_value("xor").run())
-    assert at.session_state.cfg.data["generator"] == "xor" and at.session_state.session.dataset.n == 300
+    assert at.session_state.session.cfg.data["generator"] == "xor" and at.session_state.session.dataset.n == 300
     assert state.OWN_POINTS not in at.selectbox(key="w_gen").options
     assert not at.number_input(key="w_n").disabled
 
@@ -339,7 +339,7 @@ def test_preset_loads(preset_app, title):
     at = preset_app
     ok(at.selectbox(key="w_preset").set_value(title).run())
     cfg = state.load_preset(state.presets()[title])
-    assert at.session_state.cfg.title == title
+    assert at.session_state.session.cfg.title == title
     assert at.session_state.session.cfg.title == title
     assert at.session_state.session.spec.sizes[1:-1] == cfg.hidden
     assert at.session_state.session.spec.activation == cfg.activation
