@@ -238,10 +238,10 @@ def _batches(spec: Spec, key: Array, n: Array, rows: int) -> tuple[Array, Array,
     bs = min(spec.batch_size or rows, rows)
     steps = -(-rows // bs)
     first = steps - jnp.maximum((n + bs - 1) // bs, 1)
-    pos = jnp.arange(steps * bs) - (steps * bs - n)
-    w = ((pos >= 0) & (pos < n)).astype(jnp.float32).reshape(steps, bs)
     if steps == 1:  # full batch: the rows in their order (it does not change the mean gradient)
         return jnp.arange(rows).reshape(1, rows), (jnp.arange(rows) < n).astype(jnp.float32).reshape(1, rows), first
+    pos = jnp.arange(steps * bs) - (steps * bs - n)
+    w = (pos >= 0).astype(jnp.float32).reshape(steps, bs)  # pos < n always: the rows fill the last slots
     idx = _at_size(n, _sizes(rows), lambda size: _shuffle(key, n, size)[jnp.clip(pos, 0, size - 1)])
     return idx.reshape(steps, bs), w, first
 

@@ -133,9 +133,14 @@ if "session" not in ss:
 restore_widgets()
 
 
+def remember(undo: list, ds) -> None:
+    """Keep a data set for Undo: the list is changed in place, never reassigned (see on_stroke)."""
+    undo.append(ds)
+    del undo[:-MAX_UNDO]
+
+
 def push_undo() -> None:
-    ss.undo.append(ss.session.dataset)  # in place, as `acks` (see take_stroke)
-    del ss.undo[:-MAX_UNDO]
+    remember(ss.undo, ss.session.dataset)
 
 
 def hold_view() -> None:
@@ -245,8 +250,7 @@ def on_stroke() -> None:
                 notes.append(f"Drawing not applied — {e if isinstance(e, DataError) else 'a malformed stroke'}")
             else:
                 view = bd.view_bounds(session.dataset, view)  # the board holds its extent while drawing
-                undo.append(session.dataset)
-                del undo[:-MAX_UNDO]
+                remember(undo, session.dataset)
                 session.set_dataset(ds)
         acks.append(stroke["id"])
         del acks[: -2 * bd.MAX_UNACKED]

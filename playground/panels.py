@@ -98,11 +98,16 @@ def inspector_hyper(s: Session) -> dict[str, float]:
     return h
 
 
+def held_out(s: Session, which: str | int) -> bool:
+    """An inspected test point: shown, never trained on."""
+    return which != "train" and bool(s.dataset.test[which])
+
+
 def on_apply_step() -> None:
     s: Session = ss.session
     which = inspected(s)
-    if which != "train" and s.dataset.test[which]:
-        return  # held out (the button is disabled; a stale click must not train on it either)
+    if held_out(s, which):
+        return  # the button is disabled; a stale click must not train on it either
     step, state = s.backprop_step(which)
     s.apply_step(step, state)
     before = step.loss
@@ -137,15 +142,15 @@ def render_inspector(s: Session, big: bool) -> None:
         disabled=which == "train",
         help="Inspect the step on every training point at once (what full-batch gradient descent does).",
     )
-    held_out = which != "train" and bool(ds.test[which])
+    test_point = held_out(s, which)
     c3.button(
         "Apply this step",
         on_click=on_apply_step,
         type="primary",
         width="stretch",
-        disabled=held_out,
+        disabled=test_point,
         help="A test point is held out: training on it would spoil the test loss. Pick a training point."
-        if held_out
+        if test_point
         else "Perform exactly the update shown below: the weights and the optimiser state become the new ones "
         "(one step, not counted as an epoch).",
     )
