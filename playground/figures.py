@@ -54,7 +54,8 @@ LOG_TICKS = 6  # labelled ticks on a log axis: without a cap, a narrow range lab
 
 def log_tick_values(values) -> list[float] | None:
     """Ticks for a log axis over these values, labelled as plain numbers: 1-2-5 steps for 0.9–3 decades, finer
-    below. Plotly's own labels there are bare digits (a loss of 0.2 reads "2" unless 10⁻¹ is in view). None:
+    below, evenly spaced round numbers when even those leave fewer than two ticks in range. Plotly's own labels
+    there are bare digits (a loss of 0.2 reads "2" unless 10⁻¹ is in view). None:
     more than 3 decades (Plotly labels the powers of ten) or no positive values. board.js mirrors this rule."""
     v = np.asarray([x for x in np.ravel(np.asarray(values, dtype=float)) if np.isfinite(x) and x > 0])
     if not len(v):
@@ -65,14 +66,21 @@ def log_tick_values(values) -> list[float] | None:
         return None
     mant = (1, 2, 5) if span > 0.9 else (1, 1.5, 2, 3, 5, 7) if span > 0.4 else (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
     e0, e1 = int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1
-    return [m * 10.0**e for e in range(e0, e1 + 1) for m in mant if lo / 2 <= m * 10.0**e <= hi * 2]
+    ticks = [m * 10.0**e for e in range(e0, e1 + 1) for m in mant if lo / 2 <= m * 10.0**e <= hi * 2]
+    if sum(lo <= t <= hi for t in ticks) >= 2 or hi <= lo:
+        return ticks
+    # a narrow range (0.62 … 0.74) holds fewer than two of those: evenly spaced round numbers instead
+    step = 10.0 ** np.floor(np.log10((hi - lo) / 4))
+    step *= next(m for m in (1, 2, 5, 10) if m * step >= (hi - lo) / 4)
+    k0, k1 = int(np.floor(lo / step)) - 1, int(np.ceil(hi / step)) + 1
+    return [round(k * step, 12) for k in range(k0, k1 + 1) if k * step > 0]
 
 
 def tick_text(v: float) -> str:
-    """0.0002, 0.15, 2, 20000; 2e-5 beyond."""
+    """0.0002, 0.15, 0.625, 2, 20000; 2e-5 beyond (three significant digits at most)."""
     if not 1e-4 <= abs(v) < 1e5:
-        return re.sub(r"e([+-])0*(\d)", r"e\1\2", f"{v:.2g}")
-    return f"{float(f'{v:.2g}'):f}".rstrip("0").rstrip(".")
+        return re.sub(r"e([+-])0*(\d)", r"e\1\2", f"{v:.3g}")
+    return f"{float(f'{v:.3g}'):f}".rstrip("0").rstrip(".")
 
 
 def log_axis(values) -> dict:

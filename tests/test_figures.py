@@ -530,6 +530,8 @@ def test_class_buttons_get_their_class_colour():
         ([0.02, 0.3], ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5"]),
         ([0.5, 0.9], ["0.25", "0.3", "0.4", "0.5", "0.6", "0.8", "1", "1.2", "1.5"]),
         ([3e-5, 2e-4], ["1.5e-5", "2e-5", "3e-5", "5e-5", "7e-5", "0.0001", "0.00015", "0.0002", "0.0003"]),
+        ([0.62, 0.74], ["0.55", "0.6", "0.65", "0.7", "0.75", "0.8"]),  # 1-2-5 steps left none inside
+        ([0.69, 0.695], ["0.686", "0.688", "0.69", "0.692", "0.694", "0.696", "0.698"]),
         ([1e-6, 1.0], None),  # more than 3 decades: Plotly's powers of ten
         ([0.0, -1.0, float("nan")], None),
     ],
@@ -537,6 +539,8 @@ def test_class_buttons_get_their_class_colour():
 def test_log_axes_are_labelled_with_the_numbers_they_show(values, labels):
     ticks = figures.log_tick_values(values)
     assert (None if ticks is None else [figures.tick_text(t) for t in ticks]) == labels
+    if ticks and max(values) > min(values):  # at least two labelled ticks where the data is
+        assert sum(min(values) <= t <= max(values) for t in ticks) >= 2
     for t in ticks or []:
         assert float(figures.tick_text(t)) == pytest.approx(t)
 

@@ -165,12 +165,20 @@ function logTickValues(ys) {
   const vals = [];
   for (let e = Math.floor(Math.log10(lo)) - 1; e <= Math.ceil(Math.log10(hi)) + 1; e++)
     for (const m of mant) { const v = m * 10 ** e; if (v >= lo / 2 && v <= hi * 2) vals.push(v); }
-  return vals;
+  if (vals.filter((v) => v >= lo && v <= hi).length >= 2 || hi <= lo) return vals;
+  // a narrow range (0.62 … 0.74) holds fewer than two of those: evenly spaced round numbers instead
+  let step = 10 ** Math.floor(Math.log10((hi - lo) / 4));
+  step *= [1, 2, 5, 10].find((m) => m * step >= (hi - lo) / 4);
+  const even = [];
+  for (let k = Math.floor(lo / step) - 1; k <= Math.ceil(hi / step) + 1; k++)
+    if (k * step > 0) even.push(Number((k * step).toPrecision(12)));
+  return even;
 }
 
 function tickText(v) {
   const a = Math.abs(v);
-  return a >= 1e-4 && a < 1e5 ? String(Number(v.toPrecision(2))) : v.toExponential(0).replace(/e([+-])0*(\d)/, "e$1$2");
+  const t = Number(v.toPrecision(3));
+  return a >= 1e-4 && a < 1e5 ? String(t) : t.toExponential().replace(/e([+-])0*(\d)/, "e$1$2");
 }
 
 function logTicks(P, el, ys) {
