@@ -186,7 +186,7 @@ def _obj(v: Any, path: str, allowed: tuple[str, ...]) -> dict:
     return v
 
 
-def _data(v: Any, problem: str) -> dict:
+def _data(v: Any, problem: str, files: bool = False) -> dict:
     if not isinstance(v, dict):
         raise _fail("data", "must be an object with generator, x/y or csv")
     if "generator" in v:
@@ -206,6 +206,8 @@ def _data(v: Any, problem: str) -> dict:
             out["classes"] = k
         return out
     if "csv" in v:
+        if not files:
+            raise _fail("data.csv", "a file path is for config files on the command line; here give x and y")
         _obj(v, "data", ("csv", "classes"))
         if not isinstance(v["csv"], str) or not v["csv"]:
             raise _fail("data.csv", "must be a file path")
@@ -264,11 +266,13 @@ def _schedule(v: Any) -> Schedule:
 KEYS = tuple(Config.__dataclass_fields__)
 
 
-def parse_config(doc: Any) -> Config:
-    """Validate a JSON-like document; unknown keys are refused."""
+def parse_config(doc: Any, *, files: bool = False) -> Config:
+    """Validate a JSON-like document; unknown keys are refused. `files`: the document may name a CSV file to
+    read (`data.csv`), for the command line's own config files only: a document from a web page (an import, a
+    link) must never make the server open one of its files."""
     doc = _obj(doc, "", KEYS)
     problem = _choice(doc.get("problem", "classification"), "problem", PROBLEMS)
-    data = _data(doc.get("data", Config().data), problem)
+    data = _data(doc.get("data", Config().data), problem, files)
     feats = doc.get("features")
     if feats is not None:
         if not isinstance(feats, list) or not feats:
@@ -377,7 +381,7 @@ def load_config(path: str | Path) -> Config:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise ConfigError(f"config: not valid JSON ({e.msg} at line {e.lineno})") from None
-    cfg = parse_config(doc)
+    cfg = parse_config(doc, files=True)
     if "csv" in cfg.data and not Path(cfg.data["csv"]).is_absolute():
         cfg = replace(cfg, data={**cfg.data, "csv": str(Path(path).parent / cfg.data["csv"])})
     return cfg

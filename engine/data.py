@@ -14,7 +14,7 @@ from engine import limits
 from engine.config import ONE_D_GENERATORS, Config, ConfigError
 
 SCALE = 5.0  # generated 2-D data lies in about [-6, 6]², as in TensorFlow Playground
-MAX_CSV_BYTES = 2_000_000
+MAX_CSV_BYTES = limits.MAX_UPLOAD_BYTES
 
 
 class DataError(ValueError):

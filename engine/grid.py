@@ -1,8 +1,5 @@
 """The network evaluated on a G×G grid over the input plane (or G points along x for 1-D data)."""
 
-from functools import partial
-
-import jax
 import jax.numpy as jnp
 from jax import Array, lax
 
@@ -10,6 +7,7 @@ from engine.activations import ACTIVATIONS, output_activation
 from engine.features import apply_features
 from engine.losses import class_probabilities
 from engine.model import Params, forward_points_last
+from engine.programs import per_spec
 from engine.train import Spec
 
 NARROW = 8  # every layer at most this wide: the rows layout below; wider nets run points-last
@@ -33,7 +31,7 @@ def _hidden_and_output_wide(params: Params, feats: Array, act: str) -> tuple[lis
     return [a.T for a in acts], zs[-1].T
 
 
-@partial(jax.jit, static_argnames=("spec", "g", "dim"))
+@per_spec("g", "dim")
 def grid_eval(spec: Spec, params: Params, bounds: Array, g: int, dim: int = 2) -> dict[str, Array]:
     """bounds = (x_min, x_max, y_min, y_max). Returns `output` (G, G, k) class probabilities or (G, G, m)
     values, and `hidden`: one (G, G, width) array of activations per hidden layer. Row i is y, column j is x.

@@ -13,6 +13,8 @@ MAX_GENERATED_POINTS = 2000
 MAX_NOISE = 5.0
 MAX_ABS_COORD = 1e6
 
+MAX_UPLOAD_BYTES = 2_000_000  # a CSV or an imported state (Streamlit's own server.maxUploadSize is set to match)
+
 MAX_EPOCHS = 10_000_000  # per CLI run
 MAX_TRAINED_EPOCHS = 2**30  # an imported state's epoch count (the engine counts epochs in int32)
 EPOCH_CHUNKS = (1000, 100, 10, 1)  # compiled scan lengths; any epoch count is a sum of these
@@ -27,6 +29,8 @@ MAX_DROPOUT = 0.9
 MAX_SEED = 2**31 - 1
 MAX_RACE = 6  # racers in one optimiser race
 MAX_RACE_EPOCHS = 20_000
+MAX_PROGRAM_SPECS = 32  # networks (specs) whose compiled programs a server process keeps, least recently used out
+MAX_SPECULATIVE_SPECS = 12  # of those compiled ahead by the warm-up, kept apart and evicted first
 MAX_SNAPSHOTS = 64  # weight snapshots a session keeps for the history scrubber (thinned as epochs grow)
 
 

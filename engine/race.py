@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -32,6 +31,7 @@ from engine.features import apply_features
 from engine.losses import data_loss
 from engine.model import Params, logits
 from engine.optim import RACE_SEPARATOR
+from engine.programs import per_spec
 from engine.session import initial_params, make_hyper, make_spec, to_data
 from engine.train import Data, Spec, TrainState, init_state, regularization_loss, train_epochs
 
@@ -64,16 +64,16 @@ def racer_hyper(cfg: Config, spec: Spec, opt: Optimizer) -> dict[str, Array]:
     return {k: v for k, v in h.items() if k in (*spec.hyper_names, "learning_rate", "max_norm", "reg_rate", "dropout")}
 
 
-@partial(jax.jit, static_argnames=("spec", "n_epochs"))
+@per_spec("n_epochs")
 def race_epochs(
     spec: Spec, n_epochs: int, states: TrainState, train: Data, test: Data, hypers: dict[str, Array]
 ) -> tuple[TrainState, dict[str, Array]]:
     """`train_epochs` for every racer at once: states and hypers carry a leading racer axis, data is shared."""
-    return jax.vmap(lambda s, h: train_epochs(spec, n_epochs, s, train, test, h))(states, hypers)
+    return jax.vmap(lambda s, h: train_epochs.raw(spec, n_epochs, s, train, test, h))(states, hypers)
 
 
-@jax.jit
-def project(params: Params, theta0: Array, d1: Array, d2: Array) -> Array:
+@per_spec()
+def project(spec: Spec, params: Params, theta0: Array, d1: Array, d2: Array) -> Array:
     """(racers, 2): each racer's weights (a leading racer axis) as coordinates in the slice θ₀ + α·d₁ + β·d₂."""
     flat = jax.vmap(lambda p: ravel_pytree(p)[0])(params) - theta0
     return jnp.stack([flat @ d1, flat @ d2], axis=1)
@@ -89,12 +89,21 @@ def objective(spec: Spec, params: Params, feats: Array, data: Data, reg_rate: Ar
     return data_loss(spec.loss, z, data.y, spec.out_act, w) + regularization_loss(spec.regularization, params, reg_rate)
 
 
-@partial(jax.jit, static_argnames=("spec", "unravel"))
+@per_spec()
 def landscape(
-    spec: Spec, unravel, theta0: Array, d1: Array, d2: Array, alphas: Array, betas: Array, data: Data, reg: Array
+    spec: Spec,
+    params0: Params,
+    theta0: Array,
+    d1: Array,
+    d2: Array,
+    alphas: Array,
+    betas: Array,
+    data: Data,
+    reg: Array,
 ) -> Array:
     """Loss at θ₀ + α·d₁ + β·d₂ for every (β, α) of the grid: (len(betas), len(alphas))."""
     feats = apply_features(spec.features, data.x)
+    unravel = ravel_pytree(params0)[1]  # the layout of the weights (a function made at trace time)
 
     def at(a, b):
         return objective(spec, unravel(theta0 + a * d1 + b * d2), feats, data, reg)
@@ -102,21 +111,17 @@ def landscape(
     return jax.vmap(lambda b: jax.vmap(lambda a: at(a, b))(alphas))(betas)
 
 
-@partial(jax.jit, static_argnames="spec")
-def flat_gradient(spec: Spec, params: Params, data: Data, reg: Array) -> Array:
-    """∇L(θ) as one vector (one compiled program: op by op it took seconds to compile on a CPU)."""
+@per_spec()
+def directions(spec: Spec, params: Params, data: Data, reg: Array, seed: Array) -> tuple[Array, Array]:
+    """Unit directions of the slice: −∇L(θ₀) and a random one orthogonal to it (fixed before training); the
+    random one alone where the gradient is 0. One compiled program (op by op it took seconds on a CPU)."""
     feats = apply_features(spec.features, data.x)
-    return ravel_pytree(jax.grad(lambda p: objective(spec, p, feats, data, reg))(params))[0]
-
-
-def directions(spec: Spec, params: Params, data: Data, reg: Array, seed: int) -> tuple[Array, Array, object]:
-    """Unit directions of the slice: −∇L(θ₀) and a random one orthogonal to it (fixed before training)."""
-    theta0, unravel = ravel_pytree(params)
-    g = flat_gradient(spec, params, data, reg)
-    r = jax.random.normal(jax.random.key(seed + 7919), theta0.shape)
-    d1 = -g / jnp.linalg.norm(g) if float(jnp.linalg.norm(g)) > 0 else r / jnp.linalg.norm(r)
+    g = ravel_pytree(jax.grad(lambda p: objective(spec, p, feats, data, reg))(params))[0]
+    r = jax.random.normal(jax.random.key(seed + 7919), g.shape)
+    gn = jnp.linalg.norm(g)
+    d1 = jnp.where(gn > 0, -g / jnp.where(gn > 0, gn, 1.0), r / jnp.linalg.norm(r))
     r = r - (r @ d1) * d1
-    return d1, r / jnp.linalg.norm(r), unravel
+    return d1, r / jnp.linalg.norm(r)
 
 
 @dataclass
@@ -153,7 +158,7 @@ class Race:
         reg = make_hyper(self.cfg)["reg_rate"]
         self.reg = reg
         self.theta0, _ = ravel_pytree(self.params0)
-        self.d1, self.d2, self.unravel = directions(self.base_spec, self.params0, self.train_data, reg, self.cfg.seed)
+        self.d1, self.d2 = directions(self.base_spec, self.params0, self.train_data, reg, self.cfg.seed)
         self.metrics: dict[str, np.ndarray] = {}
         self.path: list[np.ndarray] = [self._project()]  # (racers, 2) per snapshot
         self.path_epochs: list[int] = [0]
@@ -176,7 +181,7 @@ class Race:
         return jax.tree.map(lambda a: a[i], self.states[0].params) if self.together else self.states[i].params
 
     def _project(self) -> np.ndarray:
-        return np.asarray(project(self.stacked_params, self.theta0, self.d1, self.d2))
+        return np.asarray(project(self.base_spec, self.stacked_params, self.theta0, self.d1, self.d2))
 
     def _train(self, size: int) -> dict[str, np.ndarray]:
         """`size` more epochs for every racer; metrics (racers, epochs, …)."""
@@ -222,7 +227,7 @@ class Race:
         alphas = jnp.linspace(lo[0], hi[0], g, dtype=jnp.float32)
         betas = jnp.linspace(lo[1], hi[1], g, dtype=jnp.float32)
         z = landscape(
-            self.base_spec, self.unravel, self.theta0, self.d1, self.d2, alphas, betas, self.train_data, self.reg
+            self.base_spec, self.params0, self.theta0, self.d1, self.d2, alphas, betas, self.train_data, self.reg
         )
         return {"alpha": np.asarray(alphas), "beta": np.asarray(betas), "loss": np.asarray(z)}
 

@@ -27,6 +27,7 @@ from engine.losses import class_probabilities, encode_targets, n_outputs
 from engine.metrics import classification_report, regression_report
 from engine.model import Params, init_params, layer_sizes, logits
 from engine.optim import hyperparams, schedule_factor, set_hyperparams
+from engine.programs import per_spec
 from engine.train import Data, Spec, TrainState, init_state, train_epochs
 
 MAX_HISTORY = 100_000  # epochs of metrics kept; beyond that every other one is dropped
@@ -123,6 +124,13 @@ def to_data(ds: Dataset, spec: Spec, test: bool) -> Data:
         targets = np.zeros((rows, y.shape[1]), np.float32)
         targets[:n] = y
     return Data(jnp.asarray(xp), jnp.asarray(targets, jnp.float32), jnp.asarray(labels), jnp.int32(n))
+
+
+@per_spec()
+def outputs(spec: Spec, params: Params, x: jax.Array) -> jax.Array:
+    """The network's outputs for raw inputs: class probabilities, or regression values."""
+    a = output_activation(spec.out_act, logits(params, apply_features(spec.features, x), spec.activation))
+    return class_probabilities(a, spec.out_act) if spec.problem == "classification" else a
 
 
 def params_to_numpy(params: Params) -> dict[str, np.ndarray]:
@@ -320,9 +328,13 @@ class Session:
         return apply_features(self.spec.features, jnp.asarray(x, jnp.float32))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Outputs for raw inputs: (n, k) class probabilities, or (n, m) regression values."""
-        a = output_activation(self.spec.out_act, logits(self.params, self.features(x), self.spec.activation))
-        return np.asarray(class_probabilities(a, self.spec.out_act) if self.spec.problem == "classification" else a)
+        """Outputs for raw inputs: (n, k) class probabilities, or (n, m) regression values (rows padded to a
+        size bucket, so that a new point compiles nothing)."""
+        x = np.asarray(x, np.float32)
+        n = len(x)
+        padded = np.zeros((limits.bucket(max(n, 1)), x.shape[1]), np.float32)
+        padded[:n] = x
+        return np.asarray(outputs(self.spec, self.params, padded))[:n]
 
     def grid(
         self, g: int = 100, bounds: tuple[float, float, float, float] | None = None, params: Params | None = None

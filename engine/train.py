@@ -28,6 +28,7 @@ from engine.features import apply_features
 from engine.losses import class_probabilities, data_loss, per_sample
 from engine.model import Params, forward_points_last, forward_trace, logits
 from engine.optim import make_optimizer, schedule_factor, set_hyperparams
+from engine.programs import per_spec
 
 
 class Spec(NamedTuple):
@@ -82,7 +83,10 @@ def regularization_loss(kind: str, params: Params, rate: Array) -> Array:
     return jnp.float32(0.0)
 
 
+@per_spec()
 def init_state(spec: Spec, params: Params, hyper: dict[str, Array], seed: int) -> TrainState:
+    """The optimiser's state for these weights, a PRNG key from the seed, epoch 0 (one compiled program per
+    spec, so that a new network leaves no per-shape operations behind)."""
     tx = spec.optimizer_tx()
     opt_state = set_hyperparams(tx.init(params), _optimizer_hyper(hyper))
     return TrainState(params, opt_state, jax.random.key(seed), jnp.int32(0))
@@ -305,7 +309,7 @@ def _all_finite(params: Params) -> Array:
     return jnp.stack([jnp.isfinite(W).all() & jnp.isfinite(b).all() for W, b in params])
 
 
-@partial(jax.jit, static_argnames=("spec", "n_epochs"))
+@per_spec("n_epochs")
 def train_epochs(
     spec: Spec, n_epochs: int, state: TrainState, train: Data, test: Data, hyper: dict[str, Array]
 ) -> tuple[TrainState, dict[str, Array]]:

@@ -3,18 +3,16 @@
 Used by the network diagram (a map per neuron) and the hidden-space warp (points as a layer sees them).
 """
 
-from functools import partial
-
-import jax
 import jax.numpy as jnp
 from jax import Array
 
 from engine.features import apply_features
 from engine.model import Params, forward_trace
+from engine.programs import per_spec
 from engine.train import Spec
 
 
-@partial(jax.jit, static_argnames=("spec",))
+@per_spec()
 def layer_activations(spec: Spec, params: Params, x: Array) -> list[Array]:
     """a⁽⁰⁾ (the input features), a⁽¹⁾, …, a⁽ᴸ⁾ (the output layer's own activations) for raw inputs x (n, dim)."""
     _, acts = forward_trace(params, apply_features(spec.features, x), spec.activation, spec.out_act)

@@ -314,6 +314,9 @@ def on_import() -> None:
     f = ss.get("w_import")
     if f is None:
         return
+    if f.size > limits.MAX_UPLOAD_BYTES:
+        notice(f"Import failed (nothing changed) — the file is larger than {limits.MAX_UPLOAD_BYTES // 10**6} MB")
+        return
     try:
         doc = json.loads(f.getvalue().decode("utf-8-sig", errors="replace"))
         cfg = parse_config(doc)

@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from engine import limits
+from engine import limits, programs
 from engine.activations import HIDDEN
 from engine.config import Config
 from engine.data import Dataset
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 NEW_LAYER_WIDTH = 4  # what the page gives a hidden layer it adds
 SCRIPT_THREAD = "ScriptRunner.scriptThread"  # Streamlit's thread for one script run
 POLL_S = 0.05
+MAX_DONE = 4096
 
 _lock = threading.Lock()
 _wake = threading.Event()
@@ -69,12 +70,13 @@ def _key(cfg: Config, ds: Dataset) -> tuple:
 
 
 def _boundary(cfg: Config, ds: Dataset) -> None:
-    s = Session(cfg, ds)
-    if _wait_idle():
-        board.base_figures(s)
-        board.frame(s, 0, "", [])
-    if _wait_idle():
-        s.report(test=bool(ds.test.any()))
+    with programs.speculative():  # evicted before any program a session uses (engine/programs.py)
+        s = Session(cfg, ds)
+        if _wait_idle():
+            board.base_figures(s)
+            board.frame(s, 0, "", [])
+        if _wait_idle():
+            s.report(test=bool(ds.test.any()))
 
 
 def _page_busy() -> bool:
@@ -102,7 +104,7 @@ def _work() -> None:
                 _wake.clear()
                 continue
             key, job = _todo.pop(0)
-            if key in _done:
+            if key in _done and programs.held(key[0]):
                 continue
             _done.add(key)
         try:
@@ -120,13 +122,15 @@ def prewarm(session: Session) -> None:
     cfg, ds = session.cfg, session.dataset
     jobs = []
     with _lock:
+        if len(_done) > MAX_DONE:  # keys only; what they compiled is bounded by engine/programs.py
+            _done.clear()
         _done.add(_key(cfg, ds))
         for c in neighbours(cfg):
             try:
                 k = _key(c, ds)
             except ValueError:  # ConfigError: e.g. an output layer this network cannot have
                 continue
-            if k not in _done:
+            if k not in _done or not programs.held(k[0]):
                 jobs.append((k, lambda c=c: _boundary(c, ds)))
         _todo[:] = jobs
         if _thread is None:

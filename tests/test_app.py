@@ -287,6 +287,32 @@ def test_import_restores_an_exported_state_and_a_bad_file_changes_nothing():
     assert at.session_state.session.epoch == 11
 
 
+def test_import_never_reads_a_file_on_the_server(tmp_path):
+    """An imported config naming a CSV path is refused before anything is opened: the points stay, and the
+    message is the same whether or not the file exists."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text("x1,x2,label\n9,9,1\n8,8,0\n7,7,1\n6,6,0\n")
+    at = new_app()
+    s = at.session_state.session
+    messages = []
+    for path in (str(secret), str(tmp_path / "missing.csv"), "../../etc/passwd"):
+        doc = json.dumps({"data": {"csv": path}}).encode()
+        ok(at.file_uploader(key="w_import").set_value(("evil.json", doc, "application/json")).run())
+        messages += warnings(at)
+        assert at.session_state.session is s
+        assert not (s.dataset.x == 9).any()
+    assert len(set(messages)) == 1 and "a file path is for config files on the command line" in messages[0]
+
+
+def test_import_has_a_size_limit():
+    at = new_app()
+    s = at.session_state.session
+    big = b'{"title": "' + b"x" * 2_100_000 + b'"}'
+    ok(at.file_uploader(key="w_import").set_value(("big.json", big, "application/json")).run())
+    assert warnings(at) == ["Import failed (nothing changed) — the file is larger than 2 MB"]
+    assert at.session_state.session is s
+
+
 def test_own_points_say_so_and_a_generator_replaces_them():
     at = new_app({"preset": "xor_2-3-1"})
     assert at.selectbox(key="w_preset").value == at.session_state.session.cfg.title  # the link's preset is named

@@ -60,3 +60,11 @@ def test_defaults_and_round_trip():
 def test_optimizer_hyperparameters_have_defaults():
     cfg = parse_config({"optimizer": {"name": "adamw", "learning_rate": 0.01, "weight_decay": 0.1}})
     assert dict(cfg.optimizer.hyper) == {"b1": 0.9, "b2": 0.999, "eps": 1e-8, "weight_decay": 0.1}
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../../secret.csv", "/proc/self/fd/1", "data.csv"])
+def test_a_document_from_the_page_never_names_a_server_file(path):
+    """An imported state or a link must not make the server open one of its files (the CLI's config files may)."""
+    with pytest.raises(ConfigError, match=r"^data\.csv: a file path is for config files on the command line"):
+        parse_config({"data": {"csv": path}})
+    assert parse_config({"data": {"csv": path}}, files=True).data["csv"] == path

@@ -38,14 +38,14 @@ def test_same_config_same_numbers():
 def test_adding_points_and_changing_learning_rate_recompile_nothing_and_keep_training():
     s = Session(parse_config({**XOR, "data": {"generator": "xor", "n": 300, "seed": 0}}))
     s.train(10)
-    size = train_epochs._cache_size()
+    size = train_epochs.compiled()
     before = [np.asarray(W) for W, _ in s.params]
     s.set_learning_rate(0.2)
     assert s.epoch == 10  # not reset
     np.testing.assert_array_equal(before[0], s.params[0][0])
     s.set_dataset(s.dataset.add(np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([1, 0])))
     m = s.train(10)
-    assert train_epochs._cache_size() == size
+    assert train_epochs.compiled() == size
     assert s.epoch == 20 and m["epoch"][0] == 11
     assert np.isclose(m["learning_rate"][-1], 0.2)
 
