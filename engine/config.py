@@ -149,12 +149,34 @@ class Config:
 
 
 def _fail(path: str, msg: str) -> ConfigError:
-    return ConfigError(f"{path}: {msg}")
+    return ConfigError(" ".join(f"{path}: {msg}".split()))  # one line, whatever a key or value held
+
+
+def shown(v: Any, limit: int = 40) -> str:
+    """A stranger's key or value in a message: JSON-quoted (newlines escaped), at most `limit` characters."""
+    if isinstance(v, str):
+        s = json.dumps(v[: limit + 1], ensure_ascii=False)[1:-1]
+    else:
+        try:
+            s = json.dumps(v)
+        except (TypeError, ValueError, RecursionError):
+            s = type(v).__name__
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _text(v: Any, path: str, limit: int) -> str:
+    if v is None:
+        return ""
+    if not isinstance(v, str):
+        raise _fail(path, f"must be text, got {shown(v)}")
+    return v[:limit]
 
 
 def _number(v: Any, path: str, lo: float, hi: float, *, integer: bool = False, lo_open: bool = False) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise _fail(path, f"must be a number, got {json.dumps(v)[:40]}")
+        raise _fail(path, f"must be a number, got {shown(v)}")
+    if isinstance(v, int) and abs(v) > 2**63:
+        raise _fail(path, f"must be between {_num(lo)} and {_num(hi)}, got a {len(str(abs(v)))}-digit number")
     if not math.isfinite(v):
         raise _fail(path, f"must be finite, got {v}")
     if integer and v != int(v):
@@ -173,7 +195,7 @@ def _num(v: float) -> str:
 
 def _choice(v: Any, path: str, options: tuple[str, ...]) -> str:
     if v not in options:
-        raise _fail(path, f"must be one of {', '.join(options)}; got {json.dumps(v)[:40]}")
+        raise _fail(path, f"must be one of {', '.join(options)}; got {shown(v)}")
     return v
 
 
@@ -182,7 +204,7 @@ def _obj(v: Any, path: str, allowed: tuple[str, ...]) -> dict:
         raise _fail(path, f"must be an object, got {type(v).__name__}")
     for k in v:
         if k not in allowed:
-            raise _fail(f"{path}.{k}" if path else str(k), f"unknown key (allowed: {', '.join(allowed)})")
+            raise _fail(f"{path}.{shown(k)}" if path else shown(k), f"unknown key (allowed: {', '.join(allowed)})")
     return v
 
 
@@ -209,13 +231,14 @@ def _data(v: Any, problem: str, files: bool = False) -> dict:
         if not files:
             raise _fail("data.csv", "a file path is for config files on the command line; here give x and y")
         _obj(v, "data", ("csv", "classes"))
-        if not isinstance(v["csv"], str) or not v["csv"]:
+        if not isinstance(v["csv"], str) or not v["csv"] or "\0" in v["csv"]:
             raise _fail("data.csv", "must be a file path")
-        return dict(v)
+        return {**v, **_classes(v)}
     if "x" in v and "y" in v:
         _obj(v, "data", ("x", "y", "classes", "test"))
         from engine.data import DataError, validate_points
 
+        v = {**v, **_classes(v)}
         try:
             validate_points(v["x"], v["y"], problem, v.get("classes"))
         except DataError as e:
@@ -227,6 +250,13 @@ def _data(v: Any, problem: str, files: bool = False) -> dict:
             raise _fail("data.test", "must be a list of 0 (train) or 1 (test), one per point")
         return dict(v)
     raise _fail("data", "needs generator, x and y, or csv")
+
+
+def _classes(v: dict) -> dict:
+    """`data.classes` where given, as a checked whole number."""
+    if v.get("classes") is None:
+        return {}
+    return {"classes": _number(v["classes"], "data.classes", limits.MIN_CLASSES, limits.MAX_CLASSES, integer=True)}
 
 
 def _optimizer(v: Any) -> Optimizer:
@@ -337,9 +367,9 @@ def parse_config(doc: Any, *, files: bool = False) -> Config:
         if params is not None
         else 0,
         epochs=_number(doc.get("epochs", 1000), "epochs", 1, limits.MAX_EPOCHS, integer=True),
-        title=str(doc.get("title", ""))[:200],
-        caption=str(doc.get("caption", ""))[:2000],
-        view=str(doc.get("view", ""))[:40],
+        title=_text(doc.get("title"), "title", 200),
+        caption=_text(doc.get("caption"), "caption", 2000),
+        view=_text(doc.get("view"), "view", 40),
     )
     check_output(cfg, cfg.classes if problem == "classification" else 0)
     if "csv" not in data:  # a CSV file's input width is known once it is read (the session checks it then)
@@ -372,16 +402,32 @@ def check_output(cfg: Config, classes: int) -> None:
         raise _fail("loss", f"bce is for 2 classes; use cross_entropy for {classes}")
 
 
-def load_config(path: str | Path) -> Config:
+def parse_document(raw: bytes | str, *, files: bool = False) -> Config:
+    """A config document as bytes or text (an uploaded file, a config file): any JSON a stranger may send is
+    refused with one line (not UTF-8, not JSON, numbers of thousands of digits, nesting thousands deep)."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ConfigError("config: not UTF-8 text") from None
     try:
-        text = Path(path).read_text()
-    except OSError as e:
-        raise ConfigError(f"config: cannot read {path}: {e.strerror}") from None
-    try:
-        doc = json.loads(text)
+        doc = json.loads(raw)
     except json.JSONDecodeError as e:
         raise ConfigError(f"config: not valid JSON ({e.msg} at line {e.lineno})") from None
-    cfg = parse_config(doc, files=True)
+    except (ValueError, RecursionError):  # an integer of over 4,300 digits; nesting deeper than Python recurses
+        raise ConfigError("config: not a usable JSON document (a number too long or nesting too deep)") from None
+    try:
+        return parse_config(doc, files=files)
+    except RecursionError:
+        raise ConfigError("config: nesting too deep") from None
+
+
+def load_config(path: str | Path) -> Config:
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise ConfigError(f"config: cannot read {shown(str(path), 80)}: {e.strerror}") from None
+    cfg = parse_document(raw, files=True)
     if "csv" in cfg.data and not Path(cfg.data["csv"]).is_absolute():
         cfg = replace(cfg, data={**cfg.data, "csv": str(Path(path).parent / cfg.data["csv"])})
     return cfg

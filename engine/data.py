@@ -197,6 +197,21 @@ def generate(
 # ---- validation and CSV -------------------------------------------------------------------------
 
 
+def shown_text(s: str, limit: int = 60) -> str:
+    """A file's text or name in a one-line message, bounded."""
+    s = " ".join(s.split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _all_numbers(row) -> bool:
+    """Every entry a real number (JSON numbers or NumPy ones): not a string, a boolean or a nested list."""
+    if isinstance(row, np.ndarray):
+        return row.dtype.kind in "iuf"
+    return all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) for v in row
+    )
+
+
 def validate_points(x, y, problem: str, classes: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """Check inline points: finite numbers, 1-D or 2-D inputs, labels 0..k-1, at most the row limit."""
     if not isinstance(x, (list, np.ndarray)) or not isinstance(y, (list, np.ndarray)):
@@ -207,25 +222,39 @@ def validate_points(x, y, problem: str, classes: int | None = None) -> tuple[np.
         raise DataError("no points")
     if len(x) > limits.MAX_POINTS:
         raise DataError(f"{len(x)} rows is more than the limit of {limits.MAX_POINTS}")
+    rows = [r if isinstance(r, (list, tuple, np.ndarray)) else [r] for r in x]
+    if not all(_all_numbers(r) for r in rows):
+        raise DataError("x must be rows of 1 or 2 numbers")
     try:
-        xa = np.asarray([r if isinstance(r, (list, tuple, np.ndarray)) else [r] for r in x], dtype=np.float64)
-    except (ValueError, TypeError):
+        xa = np.asarray(rows, dtype=np.float64)
+    except (ValueError, TypeError, OverflowError):
         raise DataError("x must be rows of 1 or 2 numbers") from None
     if xa.ndim != 2 or xa.shape[1] not in (1, 2):
         raise DataError("x must be rows of 1 or 2 numbers")
     if not np.isfinite(xa).all() or np.abs(xa).max() > limits.MAX_ABS_COORD:
         raise DataError(f"x must be finite numbers within ±{limits.MAX_ABS_COORD:g}")
+    if not all(_all_numbers(v if isinstance(v, (list, tuple, np.ndarray)) else [v]) for v in y):
+        raise DataError("y must be numbers (labels or targets) of equal length")
     try:
         ya = np.asarray(y, dtype=np.float64)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise DataError("y must be numbers (labels or targets) of equal length") from None
     if not np.isfinite(ya).all():
         raise DataError("y must be finite numbers")
+    if classes is not None and (
+        isinstance(classes, bool) or not isinstance(classes, (int, float, np.integer)) or classes != int(classes)
+    ):
+        raise DataError("classes must be a whole number")
     if problem == "classification":
         if xa.shape[1] != 2:
             raise DataError("classification needs 2 input columns (x1, x2); for y over one x use curve fitting")
         if ya.ndim != 1 or (ya != np.round(ya)).any() or (ya < 0).any():
             raise DataError("classification labels must be whole numbers 0, 1, …")
+        if ya.max() >= limits.MAX_CLASSES and not classes:
+            raise DataError(
+                f"labels must be 0..{limits.MAX_CLASSES - 1} (at most {limits.MAX_CLASSES} classes), "
+                f"found {int(ya.max())}"
+            )
         k = int(classes) if classes else max(int(ya.max()) + 1, 2)
         if not limits.MIN_CLASSES <= k <= limits.MAX_CLASSES:
             raise DataError(f"{k} classes; the playground has {limits.MIN_CLASSES} to {limits.MAX_CLASSES}")
@@ -233,8 +262,14 @@ def validate_points(x, y, problem: str, classes: int | None = None) -> tuple[np.
             raise DataError(f"labels must be 0..{k - 1}, found {int(ya.max())}")
         return xa.astype(np.float32), ya.astype(np.int32), k
     ya = ya.reshape(len(ya), -1)
+    if ya.shape[1] == 0:
+        raise DataError("each point needs a target value")
     if ya.shape[1] > limits.MAX_OUTPUTS:
         raise DataError(f"at most {limits.MAX_OUTPUTS} targets per point")
+    if np.abs(ya).max() > limits.MAX_ABS_TARGET:
+        raise DataError(
+            f"targets must be within ±{limits.MAX_ABS_TARGET:g} (rescale the data: the loss would overflow float32)"
+        )
     return xa.astype(np.float32), ya.astype(np.float32), 0
 
 
@@ -252,15 +287,24 @@ def _is_number(s: str) -> bool:
         return False
 
 
-def parse_csv(text: str, problem: str, classes: int | None = None) -> Dataset:
-    """CSV → Dataset. With a header, x* columns are inputs, an optional `set` column says train/test, the
-    rest are targets; without one, the last column is the target."""
+def parse_csv(
+    text: str, problem: str, classes: int | None = None, test_fraction: float = 0.0, seed: int = 0
+) -> Dataset:
+    """CSV → Dataset. With a header, x* columns are inputs, an optional `set` column (anywhere) says
+    train/test, the rest are targets; without one, the last column is the target. Without a `set` column a
+    `test_fraction` of the rows is held out at random (seeded)."""
     if len(text) > MAX_CSV_BYTES:
         raise DataError(f"CSV is larger than {MAX_CSV_BYTES // 1_000_000} MB")
+    if "\0" in text:
+        raise DataError("this is not a text file (it holds binary data); save the table as CSV")
     text = text.removeprefix("\ufeff")  # Excel's "CSV UTF-8" starts with a byte-order mark
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # Windows, and old Mac Excel's bare CR
     first = next((line for line in text.splitlines() if line.strip()), "")
     sep = next((d for d in (";", "\t") if "," not in first and d in first), ",")  # European Excel writes ;
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep) if any(c.strip() for c in r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep) if any(c.strip() for c in r)]
+    except csv.Error as e:
+        raise DataError(f"not a readable CSV file ({shown_text(str(e))})") from None
     if sep == ";":  # … with decimal commas: 0,5 is 0.5
         rows = [[c.replace(",", ".") for c in r] for r in rows]
     if not rows:
@@ -301,7 +345,7 @@ def parse_csv(text: str, problem: str, classes: int | None = None) -> Dataset:
     if problem == "classification" and len(yi) != 1:
         raise DataError("classification CSV needs exactly one label column")
     try:
-        return from_points(xs, y, problem, classes, test=test if si else None)
+        return from_points(xs, y, problem, classes, test=test if si else None, test_fraction=test_fraction, seed=seed)
     except DataError as e:
         raise DataError(f"CSV: {e}") from None
 
@@ -330,14 +374,13 @@ def load_dataset(cfg: Config) -> Dataset:
             return generate(d["generator"], d["n"], d["noise"], d["seed"], d.get("classes", 2), cfg.test_fraction)
         if "csv" in d:
             try:
-                with open(d["csv"], encoding="utf-8") as f:
+                with open(d["csv"], encoding="utf-8-sig") as f:
                     text = f.read(MAX_CSV_BYTES + 1)
             except OSError as e:
-                raise DataError(f"cannot read {d['csv']}: {e.strerror}") from None
-            ds = parse_csv(text, cfg.problem, d.get("classes"))
-            if not text.lower().splitlines()[0].rstrip().endswith("set"):
-                ds = replace(ds, test=split_mask(ds.n, cfg.test_fraction, cfg.seed))
-            return ds
+                raise DataError(f"cannot read {shown_text(d['csv'])}: {e.strerror}") from None
+            except UnicodeDecodeError:
+                raise DataError(f"{shown_text(d['csv'])} is not UTF-8 text") from None
+            return parse_csv(text, cfg.problem, d.get("classes"), cfg.test_fraction, cfg.seed)
         return from_points(
             d["x"], d["y"], cfg.problem, d.get("classes"), d.get("test"), test_fraction=cfg.test_fraction, seed=cfg.seed
         )

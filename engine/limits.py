@@ -10,8 +10,10 @@ MAX_OUTPUTS = 8  # regression targets per point
 MAX_POINTS = 2048  # rows in a data set (train + test); also the CSV row limit
 POINT_BUCKETS = (32, 128, 512, 2048)  # padded sizes: adding a point inside a bucket recompiles nothing
 MAX_GENERATED_POINTS = 2000
+MAX_STROKE_POINTS = MAX_POINTS  # points in one board stroke (a long spray)
 MAX_NOISE = 5.0
 MAX_ABS_COORD = 1e6
+MAX_ABS_TARGET = 1e6  # regression targets: beyond this the squared loss of float32 overflows
 
 MAX_UPLOAD_BYTES = 2_000_000  # a CSV or an imported state (Streamlit's own server.maxUploadSize is set to match)
 

@@ -20,13 +20,22 @@ import streamlit as st
 
 from engine import limits
 from engine.activations import HIDDEN
-from engine.config import MULTI_CLASS_GENERATORS, OPTIMIZERS, SCHEDULES, Config, ConfigError, parse_config
+from engine.config import (
+    MULTI_CLASS_GENERATORS,
+    OPTIMIZERS,
+    SCHEDULES,
+    Config,
+    ConfigError,
+    parse_config,
+    parse_document,
+)
 from engine.data import DataError, load_dataset, parse_csv, to_csv
 from engine.device import describe
 from engine.features import FEATURES, ONE_D
 from engine.session import Session
 from playground import board as bd
 from playground import panels, state, warm
+from playground.text import plain
 from playground.urlstate import UI_KEYS, config_to_query, query_to_config
 
 HIDEABLE = ("data", "network", "optimizer", "transport", "draw", "sidebar", "share", *state.VIEW_FLAGS)
@@ -52,9 +61,22 @@ def new_session(cfg: Config, dataset=None) -> None:
     """A new Session for this config. The page reads its config from the session (`ss.session.cfg`): one
     assignment, so a callback that Streamlit stops half-way cannot leave a config that disagrees with the
     network."""
-    if dataset is None or "session" not in ss or dataset is not ss.session.dataset:
+    install_session(Session(cfg, dataset))
+
+
+def keep_tool(options: list[str], default: str) -> None:
+    """A click on the selected Draw button would deselect it (a segmented control allows none): keep it."""
+    if ss.get("w_tool") is None:
+        last = ss.get("last_tool")
+        ss.w_tool = last if last in options else default
+    ss.last_tool = ss.w_tool
+
+
+def install_session(s: Session) -> None:
+    """Make a session built (and so checked) beforehand the page's."""
+    if "session" not in ss or s.dataset is not ss.session.dataset:
         ss.view_box = None  # new points: the board fits them
-    ss.session = Session(cfg, dataset)
+    ss.session = s
     ss.playing = False
 
 
@@ -295,6 +317,11 @@ def on_csv() -> None:
     f = ss.get("w_csv")
     if f is None:
         return
+    if f.size > limits.MAX_UPLOAD_BYTES:
+        notice(
+            f"CSV not loaded (your data is unchanged) — the file is larger than {limits.MAX_UPLOAD_BYTES // 10**6} MB"
+        )
+        return
     try:
         ds = parse_csv(f.getvalue().decode("utf-8-sig", errors="replace"), ss.session.cfg.problem)
         doc = {**ss.session.cfg.to_dict(), "data": {"x": ds.x.tolist(), "y": ds.y.tolist()}, "features": None}
@@ -318,16 +345,16 @@ def on_import() -> None:
         notice(f"Import failed (nothing changed) — the file is larger than {limits.MAX_UPLOAD_BYTES // 10**6} MB")
         return
     try:
-        doc = json.loads(f.getvalue().decode("utf-8-sig", errors="replace"))
-        cfg = parse_config(doc)
-        push_undo()
-        new_session(cfg)
-        set_widgets(ss.session.cfg)
-        done(f"Imported {f.name}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        notice("Import failed (nothing changed) — not a JSON file")
+        cfg = parse_document(f.getvalue())
+        new = Session(cfg)  # the points and weights are checked here, before anything on the page changes
     except ConfigError as e:
-        notice(f"Import failed (nothing changed) — {e}")
+        msg = str(e)
+        notice(f"Import failed (nothing changed) — {'not a JSON file' if 'not valid JSON' in msg else msg}")
+        return
+    push_undo()
+    install_session(new)
+    set_widgets(ss.session.cfg)
+    done(f"Imported {f.name}")
 
 
 @serial
@@ -360,7 +387,7 @@ sb.selectbox(
     help="Load one of the articles' examples or a classic problem: data, network and optimiser together.",
 )
 if ss.session.cfg.caption:
-    sb.info(f"**{ss.session.cfg.title}** — {ss.session.cfg.caption}")
+    sb.info(f"**{plain(ss.session.cfg.title, 200)}** — {plain(ss.session.cfg.caption, 2000)}")
 
 box_data = sb.container(key="sec_data")
 box_data.header("Data")
@@ -679,9 +706,9 @@ box_optimizer.number_input(
 # ---- main area --------------------------------------------------------------------------------------
 s: Session = ss.session
 for n in ss.notices:
-    st.warning(n, icon=":material/warning:")
+    st.warning(plain(n), icon=":material/warning:")
 for n in ss.get("successes", []):
-    st.success(n, icon=":material/check_circle:")
+    st.success(plain(n), icon=":material/check_circle:")
 ss.notices, ss.successes = [], []
 
 t = st.container(key="sec_transport").columns([1.1, 0.9, 0.9, 0.9, 2.2, 1.6])
@@ -735,6 +762,8 @@ if s.dataset.problem == "classification":
         default=tools[1 if k > 1 else 0],
         format_func=lambda t: t.split()[1] if k > 2 and t.startswith("class") else t,  # the dot names it
         key="w_tool",
+        on_change=keep_tool,
+        args=(tools, tools[1 if k > 1 else 0]),
         help="What a click on the board does: add a point of this class, erase points, or open a point in the "
         "step inspector.",
     )
@@ -747,6 +776,8 @@ else:
         ["point", "eraser", INSPECT],
         default="point",
         key="w_tool",
+        on_change=keep_tool,
+        args=(["point", "eraser", INSPECT], "point"),
         help="Add a point (1-D: where you click is (x, y)), erase points, or open a point in the step inspector.",
     )
     tool = ss.get("w_tool") or "point"

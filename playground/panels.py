@@ -17,6 +17,7 @@ from engine.session import Session
 from engine.views import layer_activations, neuron_maps
 from playground import board as bd
 from playground import figures, inspector, network, race_view, warp
+from playground.text import plain
 from playground.theme import DIVERGING
 
 ss = st.session_state
@@ -334,7 +335,7 @@ def run_race(s: Session, racers: list[Optimizer], epochs: int) -> None:
         race.run(epochs, progress=lambda f: bar.progress(f, text=f"Racing… epoch {int(f * epochs):,} of {epochs:,}"))
     except ConfigError as e:
         bar.empty()
-        st.warning(f"Race not run — {e}")
+        st.warning(plain(f"Race not run — {e}"))
         return
     bar.empty()
     ss.race = race

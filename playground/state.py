@@ -194,33 +194,67 @@ def load_preset(path: Path) -> Config:
 def apply_stroke(ds: Dataset, stroke: dict) -> Dataset:
     """A stroke from the board: add its points (class label, or target value in 2-D regression; in 1-D the
     y coordinate is the target), or erase every point within its radius of the path."""
-    pts = np.asarray(stroke.get("pts") or [], np.float64).reshape(-1, 2)
-    if not np.isfinite(pts).all() or len(pts) > 500:
-        raise DataError("the drawing stroke had invalid coordinates")
+    pts = stroke_points(stroke)
+    if stroke.get("tool") != "erase" and ds.n + len(pts) > limits.MAX_POINTS:
+        if ds.n >= limits.MAX_POINTS:
+            raise DataError(f"the board holds at most {limits.MAX_POINTS} points")
+        pts = pts[: limits.MAX_POINTS - ds.n]  # a spray that reaches the limit keeps what fits
     if stroke.get("tool") == "erase":
-        r = float(stroke.get("radius") or 0.3)
+        r = _stroke_number(stroke, "radius", 0.3, 0.0, limits.MAX_ABS_COORD) or 0.3
         xy = ds.x if ds.dim == 2 else np.stack([ds.x[:, 0], ds.y[:, 0]], 1)
         d2 = ((xy[:, None, :] - pts[None, :, :]) ** 2).sum(-1).min(1) if len(pts) else np.full(ds.n, np.inf)
         return ds.keep(d2 > r * r)
     if ds.dim == 1:
         return ds.add(pts[:, :1], pts[:, 1:2])
     if ds.problem == "classification":
-        label = int(stroke.get("label", 0))
-        return ds.add(pts, np.full(len(pts), label))
-    target = float(stroke.get("target", 0.0))
+        label = _stroke_number(stroke, "label", 0, 0, ds.classes - 1)
+        if label != int(label):
+            raise DataError(f"a class label is a whole number 0…{ds.classes - 1}")
+        return ds.add(pts, np.full(len(pts), int(label)))
+    target = _stroke_number(stroke, "target", 0.0, -limits.MAX_ABS_TARGET, limits.MAX_ABS_TARGET)
     return ds.add(pts, np.full((len(pts), ds.n_targets), target))
+
+
+def stroke_points(stroke: dict) -> np.ndarray:
+    """A stroke's (n, 2) points: finite numbers within the coordinate limit, at most `MAX_STROKE_POINTS` (a
+    longer spray keeps its first ones: the data set's own limit applies after)."""
+    raw = stroke.get("pts") or []
+    if not isinstance(raw, list):
+        raise DataError("the drawing stroke had invalid coordinates")
+    raw = raw[: limits.MAX_STROKE_POINTS]
+    ok = all(
+        isinstance(p, list)
+        and len(p) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= limits.MAX_ABS_COORD for v in p)
+        for p in raw
+    )
+    if not ok:
+        raise DataError("the drawing stroke had invalid coordinates")
+    return np.asarray(raw, np.float64).reshape(-1, 2)
+
+
+def _stroke_number(stroke: dict, key: str, default: float, lo: float, hi: float) -> float:
+    v = stroke.get(key, default)
+    if v is None:
+        v = default
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:  # NaN fails the range too
+        raise DataError(f"the drawing stroke had an invalid {key}")
+    return float(v)
 
 
 def nearest_point(ds: Dataset, stroke: dict) -> int | None:
     """The data point nearest a click (within twice the stroke's radius), for the step inspector."""
-    pts = np.asarray(stroke.get("pts") or [], np.float64).reshape(-1, 2)
-    if ds.n == 0 or len(pts) == 0 or not np.isfinite(pts).all():
+    try:
+        pts = stroke_points(stroke)
+        r = _stroke_number(stroke, "radius", 0.0, 0.0, limits.MAX_ABS_COORD)
+    except DataError:
+        return None
+    if ds.n == 0 or len(pts) == 0:
         return None
     p = pts[0]
     xy = ds.x if ds.dim == 2 else np.concatenate([ds.x, ds.y[:, :1]], 1)
     d = np.hypot(*(xy - p).T)
     i = int(np.argmin(d))
-    r = float(stroke.get("radius") or 0.0)
     return i if r <= 0 or d[i] <= 2 * r or d[i] <= 0.05 * np.ptp(xy, 0).max() else None
 
 

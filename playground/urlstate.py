@@ -5,7 +5,7 @@ Only the configuration travels (not drawn points): a copied link reproduces the 
 
 from __future__ import annotations
 
-from engine.config import OPTIMIZERS, Config, ConfigError, parse_config
+from engine.config import OPTIMIZERS, Config, ConfigError, parse_config, shown
 
 # query key -> config path; values are strings in the URL
 SCALARS = {
@@ -98,7 +98,7 @@ def query_to_config(query: dict[str, str], base: Config | None = None) -> tuple[
             continue
         raw = str(raw)
         if len(raw) > MAX_VALUE_LEN:
-            notices.append(f"{key}: value too long; ignored")
+            notices.append(f"{shown(key)}: value too long; ignored")
             continue
         if key in SCALARS:
             _set(doc, SCALARS[key], _typed(raw))
@@ -116,7 +116,7 @@ def query_to_config(query: dict[str, str], base: Config | None = None) -> tuple[
             doc["batch_size"] = None if raw.strip().lower() == "full" else _typed(raw)
             given[key] = ("batch_size",)
         else:
-            notices.append(f"{key}: unknown setting; ignored")
+            notices.append(f"{shown(key)}: unknown setting; ignored")
     if doc.get("optimizer", {}).get("name") in OPTIMIZERS:
         # hyper-parameters of another optimiser than the one chosen are dropped silently (an unknown name is
         # reported by parse_config below)

@@ -493,3 +493,39 @@ def test_every_control_has_a_tooltip(query):
                 label = getattr(p, "label", "") or getattr(p, "id", "")
                 assert getattr(p, "help", "").strip(), f"{kind} {label!r} ({view}) has no help"
     assert seen > 40
+
+
+def test_csv_from_old_mac_excel_loads_and_a_png_is_refused():
+    at = new_app()
+    cr = b"x1,x2,label\r0.1,0.2,0\r1,1,1\r0.5,0.3,0\r-1,0.2,1\r"
+    ok(at.file_uploader(key="w_csv").set_value(("mac.csv", cr, "text/csv")).run())
+    assert [w.value for w in at.success] == ["Loaded 4 points from mac\\.csv"]
+    s = at.session_state.session
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256))
+    ok(at.file_uploader(key="w_csv").set_value(("picture.csv", png, "text/csv")).run())
+    assert warnings(at) == [
+        "CSV not loaded \\(your data is unchanged\\) — this is not a text file \\(it holds binary data\\); save "
+        "the table as CSV"
+    ]
+    assert at.session_state.session is s and s.dataset.n == 4
+
+
+def test_link_keys_and_imported_titles_show_as_text():
+    at = new_app({"[Click here to log in again](https://evil.example/login)": "1"})
+    [w] = warnings(at)
+    assert "](" not in w.replace("\\](", "") and "\\[Click here" in w
+    doc = {"title": "![x](https://e.example/p.png)", "caption": "# big\n[link](https://e.example)"}
+    ok(at.file_uploader(key="w_import").set_value(("t.json", json.dumps(doc).encode(), "application/json")).run())
+    [info] = [i.value for i in at.info if "big" in i.value]
+    assert "\\!\\[x\\]" in info and "\\# big" in info and "\\[link\\]" in info
+
+
+def test_clicking_the_selected_draw_button_keeps_it():
+    at = new_app()
+    [tool] = [w for w in at.segmented_control if w.key == "w_tool"]
+    assert tool.value == "class 1"
+    ok(tool.set_value("class 0").run())
+    [tool] = [w for w in at.segmented_control if w.key == "w_tool"]
+    ok(tool.set_value(None).run())  # what the browser sends when the selected button is clicked again
+    [tool] = [w for w in at.segmented_control if w.key == "w_tool"]
+    assert tool.value == "class 0"

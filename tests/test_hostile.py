@@ -1,0 +1,249 @@
+"""Hostile and broken input (issue 15/16): every document, CSV, link and stroke a stranger may send gets one
+bounded line naming what is wrong, and changes nothing. Seeded fuzzers over each kind of input run here at a
+size that fits CI (hundreds of cases each)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from engine.config import Config, ConfigError, parse_config, parse_document
+from engine.data import DataError, generate, parse_csv
+from playground import state
+from playground.text import plain
+from playground.urlstate import query_to_config
+
+MAX_MESSAGE = 300
+
+
+def one_line(e: Exception) -> str:
+    msg = str(e)
+    assert "\n" not in msg and "\r" not in msg and len(msg) <= MAX_MESSAGE, msg[:400]
+    return msg
+
+
+# ---- config documents ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "raw,start",
+    [
+        ('{"seed": ' + "1" * 5000 + "}", "config: not a usable JSON document"),
+        ("[" * 5000 + "]" * 5000, "config: not a usable JSON document"),
+        ('{"data": ' * 3000 + "1" + "}" * 3000, "config: "),
+        (b'{"title": "\xff\xfe"}', "config: not UTF-8 text"),
+        ("{not json", "config: not valid JSON"),
+        ('{"seed": ' + "9" * 401 + "}", "seed: must be between 0 and"),
+        ('{"data": {"x": [[' + "9" * 401 + ', 1]], "y": [0]}}', "data: x must be rows of 1 or 2 numbers"),
+        ('{"data": {"x": [[0, 0], [1, 1]], "y": [0, 1], "classes": "abc"}}', "data.classes: must be a number"),
+        ('{"data": {"x": [[0, 0], [1, 1]], "y": [0, 1], "classes": [3]}}', "data.classes: must be a number"),
+        ('{"data": {"x": [[0, 0], [1, 1]], "y": [0, 1], "classes": NaN}}', "data.classes: must be finite"),
+        ('{"data": {"x": [[0, 0], [1, 1]], "y": [0, 1], "classes": Infinity}}', "data.classes: must be finite"),
+        ('{"data": {"x": [[0, 0], [1, 1]], "y": [0, 1], "classes": 2.5}}', "data.classes: must be a whole number"),
+        ('{"data": {"x": [["0", 0], [1, 1]], "y": [0, 1]}}', "data: x must be rows of 1 or 2 numbers"),
+        ('{"data": {"x": [[true, 0], [1, 1]], "y": [0, 1]}}', "data: x must be rows of 1 or 2 numbers"),
+        ('{"data": {"x": [[0, 0], [1, 1]], "y": ["0", 1]}}', "data: y must be numbers"),
+        ('{"problem": "regression", "data": {"x": [[1, 2], [3, 4]], "y": [[], []]}}', "data: each point needs a"),
+        ('{"problem": "regression", "data": {"x": [[1, 2], [3, 4]], "y": [1e39, 0]}}', "data: targets must be within"),
+        ('{"problem": "regression", "data": {"x": [[1, 2], [3, 4]], "y": [1e30, 0]}}', "data: targets must be within"),
+        ('{"data": {"x": [[0, 0], [1, 1]], "y": [0, 7]}}', "data: labels must be 0..5 (at most 6 classes), found 7"),
+        ('{"title": null, "caption": 3}', "caption: must be text"),
+        ('{"a\\nb": 1}', "a\\nb: unknown key"),
+        ('{"' + "k" * 5000 + '": 1}', "kkkk"),
+    ],
+)
+def test_a_bad_document_gets_one_bounded_line(raw, start):
+    with pytest.raises(ConfigError) as e:
+        parse_document(raw)
+    assert one_line(e.value).startswith(start), str(e.value)[:200]
+
+
+def test_a_null_title_is_empty_and_a_nul_path_is_refused():
+    assert parse_document('{"title": null}').title == ""
+    with pytest.raises(ConfigError, match=r"^data\.csv: must be a file path"):
+        parse_config({"data": {"csv": "a\0b"}}, files=True)
+
+
+def _junk(rng: random.Random, depth: int = 0):
+    kind = rng.randrange(9 if depth < 3 else 6)
+    if kind == 0:
+        return rng.choice([None, True, False, 0, -1, 1, 2.5, 1e39, -1e308, float("nan"), float("inf"), 10**30])
+    if kind == 1:
+        return rng.choice(["", "sgd", "adam", "relu", "circle", "regression", "x1", "a\nb", "[x](y)", "é" * 50])
+    if kind == 2:
+        return rng.randrange(-5, 40)
+    if kind == 3:
+        return rng.uniform(-10, 10)
+    if kind == 4:
+        return [rng.uniform(-3, 3) for _ in range(rng.randrange(3))]
+    if kind == 5:
+        return rng.choice([[[0, 0], [1, 1]], [[0.5], [1]], [0, 1], [[0, 0, 0]]])
+    if kind == 6:
+        return [_junk(rng, depth + 1) for _ in range(rng.randrange(4))]
+    keys = ["problem", "data", "hidden", "activation", "optimizer", "loss", "features", "batch_size", "seed",
+            "generator", "x", "y", "classes", "n", "noise", "name", "learning_rate", "b1", "params", "W0", "b0",
+            "regularization", "kind", "rate", "schedule", "test", "trained_epochs", "init", "junk"]  # fmt: skip
+    return {rng.choice(keys): _junk(rng, depth + 1) for _ in range(rng.randrange(5))}
+
+
+def _document(rng: random.Random) -> dict:
+    base = Config().to_dict()
+    for _ in range(rng.randrange(1, 4)):
+        path = rng.choice([("problem",), ("hidden",), ("activation",), ("data",), ("optimizer",), ("features",),
+                           ("batch_size",), ("seed",), ("data", "x"), ("data", "classes"), ("optimizer", "name"),
+                           ("optimizer", "learning_rate"), ("params",), ("regularization",), ("schedule",),
+                           (rng.choice(["zzz", "a\nb", "x" * 300]),)])  # fmt: skip
+        d = base
+        for k in path[:-1]:
+            if not isinstance(d.get(k), dict):
+                d[k] = {}
+            d = d[k]
+        d[path[-1]] = _junk(rng)
+    return base
+
+
+def test_fuzzed_documents_are_accepted_or_refused_in_one_line():
+    rng = random.Random(15)
+    refused = 0
+    for _ in range(400):
+        doc = _document(rng)
+        try:
+            cfg = parse_document(json.dumps(doc, allow_nan=True))
+        except ConfigError as e:
+            one_line(e)
+            refused += 1
+            continue
+        assert isinstance(cfg, Config)
+    assert 50 < refused < 400  # the fuzzer reaches both sides
+
+
+# ---- CSV -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text,start",
+    [
+        (bytes(range(256)).decode("latin-1"), "this is not a text file"),
+        ("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "this is not a text file"),
+        ('x1,x2,label\n0,0,"' + "a" * 200_000 + '"\n', "not a readable CSV file"),
+        ("x1,x2,label\n0,0,7\n1,1,0\n", "CSV: labels must be 0..5"),
+    ],
+)
+def test_a_bad_csv_gets_one_line(text, start):
+    with pytest.raises(DataError) as e:
+        parse_csv(text, "classification")
+    assert one_line(e.value).startswith(start)
+
+
+def test_csv_with_bare_carriage_returns_loads():
+    """Excel for Mac writes bare CR line endings."""
+    ds = parse_csv("x1,x2,label\r0.1,0.2,0\r1,1,1\r0.5,0.3,0\r", "classification")
+    assert ds.n == 3 and ds.y.tolist() == [0, 1, 0]
+
+
+def test_a_set_column_anywhere_and_a_leading_blank_line_keep_the_files_split():
+    ds = parse_csv("\nset,x1,x2,label\ntest,0,0,0\ntrain,1,1,1\ntrain,2,2,0\n", "classification", test_fraction=0.5)
+    assert ds.test.tolist() == [True, False, False]
+    ds = parse_csv("x1,x2,label\n0,0,0\n1,1,1\n2,2,0\n3,3,1\n", "classification", test_fraction=0.5)
+    assert ds.test.sum() == 2  # no set column: the fraction, seeded
+
+
+def _csv(rng: random.Random) -> str:
+    cells = ["0", "1", "-2.5", "1e400", "nan", "", "x", '"q"', "1,5", "label", "set", "test", "\x00", "é", "7"]
+    seps = [",", ";", "\t", "\r", "\n", "\r\n", '"']
+    n = rng.randrange(0, 60)
+    return "".join(rng.choice(cells) + rng.choice(seps) for _ in range(n))
+
+
+def test_fuzzed_csv_is_loaded_or_refused_in_one_line():
+    rng = random.Random(16)
+    for i in range(600):
+        text = ("x1,x2,label\n" if i % 2 else "") + _csv(rng)
+        for problem in ("classification", "regression"):
+            try:
+                ds = parse_csv(text, problem)
+            except DataError as e:
+                one_line(e)
+            else:
+                assert ds.n >= 1 and np.isfinite(ds.x).all()
+
+
+# ---- links ---------------------------------------------------------------------------------------
+def test_fuzzed_links_give_a_config_and_bounded_notices():
+    rng = random.Random(17)
+    keys = ["gen", "hidden", "act", "opt", "lr", "batch", "features", "seed", "n", "noise", "problem", "loss",
+            "b1", "sched", "final", "classes", "[x](https://e.example)", "a\nb", "k" * 200]  # fmt: skip
+    values = ["", "0", "-1", "1e400", "nan", "adam", "relu", "3,3", "full", "x1,x2", "moons", "regression",
+              "9" * 30, "[x](y)", "a\nb", "é" * 70]  # fmt: skip
+    for _ in range(400):
+        q = {rng.choice(keys): rng.choice(values) for _ in range(rng.randrange(1, 6))}
+        cfg, notes = query_to_config(q)
+        assert isinstance(cfg, Config)
+        for n in notes:
+            assert "\n" not in n and len(n) <= MAX_MESSAGE, n
+
+
+# ---- board strokes -------------------------------------------------------------------------------
+BAD_STROKES = [
+    {"id": "a", "tool": "point", "pts": [[0, 0]], "label": float("inf")},
+    {"id": "b", "tool": "point", "pts": [[0, 0]], "label": float("nan")},
+    {"id": "c", "tool": "point", "pts": [[0, 0]], "label": 9},
+    {"id": "d", "tool": "point", "pts": [[0, 0]], "label": "1"},
+    {"id": "e", "tool": "point", "pts": [[float("inf"), 0]]},
+    {"id": "f", "tool": "point", "pts": [["0", 0]]},
+    {"id": "g", "tool": "point", "pts": "zz"},
+    {"id": "h", "tool": "erase", "pts": [[0, 0]], "radius": float("nan")},
+    {"id": "i", "tool": "point", "pts": [[0, 0, 0]]},
+    {"id": "j", "tool": "point", "pts": [[1e300, 0]]},
+]
+
+
+@pytest.mark.parametrize("stroke", BAD_STROKES, ids=[s["id"] for s in BAD_STROKES])
+def test_a_bad_stroke_is_refused_in_one_line(stroke):
+    ds = generate("xor", 40, 0.1, 0, 2, 0.0)
+    with pytest.raises(DataError) as e:
+        state.apply_stroke(ds, stroke)
+    one_line(e.value)
+    assert state.nearest_point(ds, {**stroke, "tool": "inspect"}) in (None, *range(ds.n))
+
+
+def test_a_long_spray_is_kept():
+    """Longer than the old 500-point cut; a spray that reaches the data set's limit keeps what fits."""
+    ds = generate("xor", 40, 0.1, 0, 2, 0.0)
+    pts = [[i / 1000, 0.5] for i in range(1500)]
+    assert state.apply_stroke(ds, {"id": "s", "tool": "point", "pts": pts, "label": 1}).n == 1540
+    pts = [[i / 1000, 0.5] for i in range(2048)]
+    assert state.apply_stroke(ds, {"id": "s", "tool": "point", "pts": pts, "label": 1}).n == 2048
+
+
+def test_fuzzed_strokes_are_applied_or_refused():
+    rng = random.Random(18)
+    ds = generate("xor", 40, 0.1, 0, 2, 0.0)
+    for _ in range(400):
+        s = {"id": "x", "tool": rng.choice(["point", "erase", "inspect", None, 3])}
+        for k in rng.sample(["pts", "label", "radius", "target"], rng.randrange(5)):
+            s[k] = _junk(rng)
+        try:
+            out = state.apply_stroke(ds, s)
+        except DataError as e:
+            one_line(e)
+        else:
+            assert out.n <= 2048 and np.isfinite(out.x).all()
+        state.nearest_point(ds, s)
+
+
+# ---- text shown as text --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[Click here to log in again](https://evil.example/login)=1",
+        "![x](https://e.example/p.png)",
+        "a\n# heading",
+        "<img src=x onerror=alert(1)>",
+        "https://evil.example",
+    ],  # fmt: skip
+)
+def test_a_persons_text_renders_as_text(text):
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("gfm-like").render(plain(text))
+    assert "<a " not in html and "<img" not in html and "<h1" not in html and html.count("<p>") == 1, html
