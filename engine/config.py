@@ -90,6 +90,7 @@ class Config:
     seed: int = 0
     params: dict | None = None
     trained_epochs: int = 0  # epochs `params` were trained for (an exported state resumes its count there)
+    train_state: dict | None = None  # an exported run's optimiser state and shuffling key (checked by the session)
     epochs: int = 1000  # the CLI's default run length
     title: str = ""
     caption: str = ""
@@ -115,6 +116,10 @@ class Config:
     def with_learning_rate(self, lr: float) -> Config:
         return replace(self, optimizer=replace(self.optimizer, learning_rate=float(lr)))
 
+    def without_weights(self) -> Config:
+        """The same set-up, freshly initialised: no explicit weights, epoch count or optimiser state."""
+        return replace(self, params=None, trained_epochs=0, train_state=None)
+
     def to_dict(self) -> dict:
         d: dict[str, Any] = {
             "problem": self.problem,
@@ -139,10 +144,13 @@ class Config:
             d["params"] = self.params
             if self.trained_epochs:
                 d["trained_epochs"] = self.trained_epochs
+            if self.train_state is not None:
+                d["train_state"] = self.train_state
         for k in ("title", "caption", "view"):
             if getattr(self, k):
                 d[k] = getattr(self, k)
-        return {k: v for k, v in d.items() if v is not None}
+        # None means something for the batch size (the full batch, where the default is 10): it stays
+        return {k: v for k, v in d.items() if v is not None or k == "batch_size"}
 
 
 # ---- checking helpers --------------------------------------------------------------------------
@@ -250,6 +258,19 @@ def _data(v: Any, problem: str, files: bool = False) -> dict:
             raise _fail("data.test", "must be a list of 0 (train) or 1 (test), one per point")
         return dict(v)
     raise _fail("data", "needs generator, x and y, or csv")
+
+
+def _train_state(doc: dict, params: Any) -> dict | None:
+    for k in ("trained_epochs", "train_state"):
+        if k in doc and params is None:
+            raise _fail(k, "goes with params (the weights it belongs to)")
+    ts = doc.get("train_state")
+    if ts is None:
+        return None
+    _obj(ts, "train_state", ("optimizer", "key"))
+    if not isinstance(ts.get("optimizer"), list) or not isinstance(ts.get("key"), list):
+        raise _fail("train_state", "needs optimizer (a list of arrays) and key (a list of integers)")
+    return {"optimizer": ts["optimizer"], "key": ts["key"]}
 
 
 def _classes(v: dict) -> dict:
@@ -361,6 +382,7 @@ def parse_config(doc: Any, *, files: bool = False) -> Config:
         init=_choice(doc.get("init", "xavier"), "init", INITS),
         seed=_number(doc.get("seed", 0), "seed", 0, limits.MAX_SEED, integer=True),
         params=params,
+        train_state=_train_state(doc, params),
         trained_epochs=_number(
             doc.get("trained_epochs", 0), "trained_epochs", 0, limits.MAX_TRAINED_EPOCHS, integer=True
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -88,7 +89,13 @@ def per_spec(*static_argnames: str) -> Callable[[Callable], Callable]:
 
         @functools.wraps(fn)
         def call(spec: Any, *args: Any, **kwargs: Any) -> Any:
-            return _lookup(name, fn, spec, static_argnames)(*args, **kwargs)
+            jitted = _lookup(name, fn, spec, static_argnames)
+            before = jitted._cache_size()
+            t0 = time.perf_counter()
+            out = jitted(*args, **kwargs)
+            if jitted._cache_size() > before:  # this call compiled (dispatch is asynchronous, compiling is not)
+                _local.compile_s = getattr(_local, "compile_s", 0.0) + time.perf_counter() - t0
+            return out
 
         call.raw = fn  # type: ignore[attr-defined]
         call.compiled = lambda: compiled(name)  # type: ignore[attr-defined]
@@ -108,6 +115,21 @@ def held(spec: Any) -> bool:
     """Whether some program of this spec is held now (in either tier)."""
     with _lock:
         return spec in _used or spec in _spec
+
+
+def take_compile_seconds() -> float:
+    """Seconds this thread spent compiling since the last call (the page says so after a new network)."""
+    s = getattr(_local, "compile_s", 0.0)
+    _local.compile_s = 0.0
+    return s
+
+
+def is_compiled(spec: Any, name: str) -> bool:
+    """Whether program `name` (qualified) has some compiled variant for this spec."""
+    with _lock:
+        progs = _used.get(spec) or _spec.get(spec) or {}
+        j = progs.get(name)
+    return j is not None and j._cache_size() > 0
 
 
 def live_specs() -> tuple[int, int]:

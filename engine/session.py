@@ -80,19 +80,53 @@ def explicit_params(doc: dict, sizes: tuple[int, ...]) -> Params:
         for name, shape in ((f"W{i}", (m, n)), (f"b{i}", (n,))):
             if name not in doc:
                 raise ConfigError(f"params.{name}: missing (the network has {len(sizes) - 1} layers)")
-            try:
-                a = np.asarray(doc[name], dtype=np.float32)
-            except (ValueError, TypeError):
-                raise ConfigError(f"params.{name}: must be numbers") from None
-            if a.shape != shape:
-                raise ConfigError(f"params.{name}: expected shape {shape}, got {a.shape}")
-            if not np.isfinite(a).all():
-                raise ConfigError(f"params.{name}: must be finite")
+            a = numeric_array(doc[name], f"params.{name}", shape)
+            if not np.isfinite(a).all() or np.abs(a).max(initial=0) > 3e38:
+                raise ConfigError(f"params.{name}: must be finite float32 numbers")
         params.append((jnp.asarray(doc[f"W{i}"], jnp.float32), jnp.asarray(doc[f"b{i}"], jnp.float32)))
     extra = set(doc) - {f"{p}{i}" for i in range(len(sizes) - 1) for p in "Wb"}
     if extra:
         raise ConfigError(f"params.{sorted(extra)[0]}: no such layer")
     return params
+
+
+def numeric_array(v, path: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Nested lists of JSON numbers of exactly this shape (strings, booleans, ragged rows refused)."""
+    try:
+        a = np.asarray(v)
+    except (ValueError, TypeError, OverflowError):
+        raise ConfigError(f"{path}: must be numbers") from None
+    if a.dtype.kind not in "iuf" or (a.dtype.kind == "f" and not np.isfinite(a).all()):
+        raise ConfigError(f"{path}: must be finite numbers")
+    if a.shape != shape:
+        raise ConfigError(f"{path}: expected shape {shape}, got {a.shape}")
+    return a
+
+
+def restore_state(state: TrainState, doc: dict) -> TrainState:
+    """An exported run's optimiser state (Adam's moments, the step count, …) and shuffling key, checked
+    against the fresh state of this network and optimiser: the run then goes on exactly as it would have."""
+    leaves, tree = jax.tree.flatten(state.opt_state)
+    saved = doc.get("optimizer", [])
+    if len(saved) != len(leaves):
+        raise ConfigError(f"train_state.optimizer: {len(saved)} arrays; this optimiser keeps {len(leaves)}")
+    new = [
+        jnp.asarray(numeric_array(v, f"train_state.optimizer[{i}]", leaf.shape), leaf.dtype)
+        for i, (v, leaf) in enumerate(zip(saved, leaves, strict=True))
+    ]
+    kd = jax.random.key_data(state.key)
+    key = numeric_array(doc.get("key", []), "train_state.key", kd.shape)
+    if (key < 0).any() or (key > 2**32 - 1).any():
+        raise ConfigError("train_state.key: must be 32-bit unsigned integers")
+    key = jax.random.wrap_key_data(jnp.asarray(key.astype(np.uint32)), impl=jax.random.key_impl(state.key))
+    return state._replace(opt_state=jax.tree.unflatten(tree, new), key=key)
+
+
+def export_state(state: TrainState) -> dict:
+    return {
+        "optimizer": [np.asarray(leaf).tolist() for leaf in jax.tree.leaves(state.opt_state)],
+        "key": np.asarray(jax.random.key_data(state.key)).tolist(),
+    }
 
 
 def initial_params(cfg: Config, spec: Spec) -> Params:
@@ -238,6 +272,8 @@ class Session:
     @_serialized
     def reset(self) -> None:
         state = init_state(self.spec, initial_params(self.cfg, self.spec), self.hyper, self.cfg.seed)
+        if self.cfg.train_state is not None:
+            state = restore_state(state, self.cfg.train_state)
         self.state: TrainState = state._replace(epoch=jnp.int32(self.cfg.trained_epochs))
         self.initial_state = self.state
         self.history = History()
@@ -404,6 +440,7 @@ class Session:
         d["features"] = list(self.spec.features)
         d["params"] = {k: v.tolist() for k, v in params_to_numpy(self.params).items()}
         d["trained_epochs"] = self.epoch
+        d["train_state"] = export_state(self.state)
         return d
 
 

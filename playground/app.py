@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 import streamlit as st
 
-from engine import limits
+from engine import limits, programs
 from engine.activations import HIDDEN
 from engine.config import (
     MULTI_CLASS_GENERATORS,
@@ -62,6 +62,13 @@ def new_session(cfg: Config, dataset=None) -> None:
     assignment, so a callback that Streamlit stops half-way cannot leave a config that disagrees with the
     network."""
     install_session(Session(cfg, dataset))
+
+
+TRAIN_PROGRAM = "engine.train.train_epochs"
+COMPILE_HELP = (
+    "JAX compiles a program for each network shape the first time it trains (then it is reused: adding points "
+    "or changing the learning rate compiles nothing)."
+)
 
 
 def keep_tool(options: list[str], default: str) -> None:
@@ -327,7 +334,8 @@ def on_csv() -> None:
         doc = {**ss.session.cfg.to_dict(), "data": {"x": ds.x.tolist(), "y": ds.y.tolist()}, "features": None}
         if ds.problem == "classification":
             doc["data"]["classes"] = ds.classes
-        doc.pop("params", None)
+        for k in ("params", "trained_epochs", "train_state"):
+            doc.pop(k, None)
         push_undo()
         new_session(parse_config(doc), ds)
         set_widgets(ss.session.cfg)
@@ -738,6 +746,9 @@ t[4].select_slider(
 )
 epoch_slot = t[5].empty()
 epoch_slot.markdown(f"### Epoch {s.epoch:,}")
+compiled_s = programs.take_compile_seconds()  # this run's callbacks (Step on a new network) compiled for so long
+if compiled_s >= 0.05:
+    t[5].caption(f"Compiled this network's program in {compiled_s:.1f} s", help=COMPILE_HELP)
 
 if s.divergence is not None:
     what = str(s.divergence)
@@ -883,7 +894,11 @@ warm.prewarm(s)  # the neighbouring networks compile in the background once this
 # ---- play: train, stream the board's frames, until a click interrupts -----------------------------------
 while ss.playing:
     t0 = time.perf_counter()
-    train(int(ss.w_speed))
+    if programs.is_compiled(s.spec, TRAIN_PROGRAM):
+        train(int(ss.w_speed))
+    else:
+        with st.spinner("Compiling this network's program (once per network, a few seconds)…", show_time=True):
+            train(int(ss.w_speed))
     ss.seq += 1
     f = bd.frame(s, ss.seq, base["figs_key"], ss.acks, show_test=show_test, view=view)
     frames.html(bd.frame_html("main", f))

@@ -6,6 +6,7 @@ import base64
 import functools
 import hashlib
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -54,6 +55,12 @@ def component():
 
 def _r(a: np.ndarray, digits: int = 4) -> list:
     return np.round(np.asarray(a, np.float64), digits).tolist()
+
+
+def significant(a: np.ndarray, digits: int = 4) -> list:
+    """Numbers for a chart to `digits` significant digits (a gradient of 3.2e-9 stays 3.2e-9, not 0); None for
+    NaN and infinities."""
+    return [float(f"{v:.{digits}g}") if math.isfinite(v) else None for v in np.asarray(a, np.float64).tolist()]
 
 
 def quantize(z: np.ndarray, lo: float, hi: float) -> str:
@@ -206,7 +213,7 @@ def frame(
     h = s.history.data
     n = len(h.get("epoch", ()))
     i = figures.decimate(n, 300)
-    nan2none = lambda a: [None if not np.isfinite(v) else v for v in _r(a, 6)]  # noqa: E731
+    nan2none = significant
     out["loss"] = {
         "e": h["epoch"][i].tolist() if n else [],
         "tr": nan2none(h["train_loss"][i]) if n else [],

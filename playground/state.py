@@ -147,6 +147,7 @@ def config_from_widgets(w: dict, base: Config) -> dict:
             "step_epochs": int(w["w_step_epochs"]),
             "gamma": float(w["w_gamma"]),
             "decay_epochs": int(w["w_decay_epochs"]),
+            "final_fraction": base.schedule.final_fraction,  # no control of its own yet: the link's value stays
         },
         "seed": int(w["w_seed"]),
     }
@@ -156,6 +157,9 @@ def config_from_widgets(w: dict, base: Config) -> dict:
         doc["output_activation"] = w["w_out"]
     if base.params is not None and base.hidden == tuple(doc["hidden"]) and base.features == tuple(feats):
         doc["params"], doc["trained_epochs"] = base.params, base.trained_epochs
+        same_optimizer = opt["name"] == base.optimizer.name and (doc["clip_norm"] is None) == (base.clip_norm is None)
+        if base.train_state is not None and same_optimizer:
+            doc["train_state"] = base.train_state
     for k in ("title", "caption", "epochs"):
         doc[k] = getattr(base, k)
     return doc

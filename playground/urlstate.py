@@ -91,7 +91,8 @@ def query_to_config(query: dict[str, str], base: Config | None = None) -> tuple[
     doc = (base or Config()).to_dict()
     if "generator" not in doc["data"]:
         doc["data"] = Config().data
-    doc.pop("params", None)
+    for k in ("params", "trained_epochs", "train_state"):
+        doc.pop(k, None)
     given: dict[str, tuple[str, ...]] = {}
     for key, raw in query.items():
         if key in UI_KEYS:

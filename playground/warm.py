@@ -55,11 +55,11 @@ def neighbours(cfg: Config) -> list[Config]:
     for i, w in enumerate(h):
         for d in (1, -1):
             if limits.MIN_NEURONS <= w + d <= limits.MAX_NEURONS:
-                out.append(dataclasses.replace(cfg, hidden=(*h[:i], w + d, *h[i + 1 :]), params=None))
+                out.append(dataclasses.replace(cfg, hidden=(*h[:i], w + d, *h[i + 1 :])).without_weights())
     if len(h) < limits.MAX_HIDDEN_LAYERS:
-        out.append(dataclasses.replace(cfg, hidden=(*h, NEW_LAYER_WIDTH), params=None))
+        out.append(dataclasses.replace(cfg, hidden=(*h, NEW_LAYER_WIDTH)).without_weights())
     if h:
-        out.append(dataclasses.replace(cfg, hidden=h[:-1], params=None))
+        out.append(dataclasses.replace(cfg, hidden=h[:-1]).without_weights())
     out += [dataclasses.replace(cfg, activation=a) for a in HIDDEN if a != cfg.activation]
     return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +43,17 @@ def epoch_text(at: AppTest) -> str:
     return md
 
 
+def shown(markdown: str) -> str:
+    """What a person reads: the page escapes Markdown in every message (playground/text.py)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def warnings(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning]
+    return [shown(w.value) for w in at.warning]
+
+
+def successes(at: AppTest) -> list[str]:
+    return [shown(w.value) for w in at.success]
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +272,7 @@ def test_bad_csv_keeps_data_and_good_csv_loads():
     assert warnings(at)[0].startswith("CSV not loaded (your data is unchanged) — CSV: classification needs 2 input")
     assert at.session_state.session is session and session.dataset.n == n
     ok(at.file_uploader(key="w_csv").set_value(("good.csv", GOOD_CSV, "text/csv")).run())
-    assert [w.value for w in at.success] == ["Loaded 4 points from good.csv"] and not warnings(at)
+    assert successes(at) == ["Loaded 4 points from good.csv"] and not warnings(at)
     assert at.session_state.session.dataset.n == 4
     assert "generator" not in at.session_state.session.cfg.data
     click(at, "Step")  # trains on the uploaded points
@@ -279,7 +289,7 @@ def test_import_restores_an_exported_state_and_a_bad_file_changes_nothing():
     assert warnings(at) == ["Import failed (nothing changed) — not a JSON file"]
     assert at.session_state.session is s and s.epoch == 0
     ok(at.file_uploader(key="w_import").set_value(("state.json", state_json, "application/json")).run())
-    assert [w.value for w in at.success] == ["Imported state.json"]
+    assert successes(at) == ["Imported state.json"]
     t = at.session_state.session
     assert t.epoch == 10 and epoch_text(at) == "### Epoch 10"
     np.testing.assert_array_equal(t.dataset.test, s.dataset.test)
@@ -499,20 +509,20 @@ def test_csv_from_old_mac_excel_loads_and_a_png_is_refused():
     at = new_app()
     cr = b"x1,x2,label\r0.1,0.2,0\r1,1,1\r0.5,0.3,0\r-1,0.2,1\r"
     ok(at.file_uploader(key="w_csv").set_value(("mac.csv", cr, "text/csv")).run())
-    assert [w.value for w in at.success] == ["Loaded 4 points from mac\\.csv"]
+    assert successes(at) == ["Loaded 4 points from mac.csv"]
     s = at.session_state.session
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256))
     ok(at.file_uploader(key="w_csv").set_value(("picture.csv", png, "text/csv")).run())
     assert warnings(at) == [
-        "CSV not loaded \\(your data is unchanged\\) — this is not a text file \\(it holds binary data\\); save "
-        "the table as CSV"
+        "CSV not loaded (your data is unchanged) — this is not a text file (it holds binary data); "
+        "save the table as CSV"
     ]
     assert at.session_state.session is s and s.dataset.n == 4
 
 
 def test_link_keys_and_imported_titles_show_as_text():
     at = new_app({"[Click here to log in again](https://evil.example/login)": "1"})
-    [w] = warnings(at)
+    [w] = [w.value for w in at.warning]
     assert "](" not in w.replace("\\](", "") and "\\[Click here" in w
     doc = {"title": "![x](https://e.example/p.png)", "caption": "# big\n[link](https://e.example)"}
     ok(at.file_uploader(key="w_import").set_value(("t.json", json.dumps(doc).encode(), "application/json")).run())
@@ -529,3 +539,15 @@ def test_clicking_the_selected_draw_button_keeps_it():
     ok(tool.set_value(None).run())  # what the browser sends when the selected button is clicked again
     [tool] = [w for w in at.segmented_control if w.key == "w_tool"]
     assert tool.value == "class 0"
+
+
+def test_the_page_says_when_it_compiled_a_new_network():
+    from engine import programs
+
+    at = new_app({"hidden": "7,5,3", "act": "elu"})
+    programs.clear()  # as on a server that has not seen this network yet
+    click(at, "Step 10")
+    [c] = [c.value for c in at.caption if c.value.startswith("Compiled this network's program in")]
+    assert float(c.split(" in ")[1].split()[0]) > 0
+    click(at, "Step 10")  # the same network again: nothing to compile, nothing said
+    assert not [c for c in at.caption if c.value.startswith("Compiled")]

@@ -356,6 +356,8 @@ def test_prewarm_builds_neighbours_in_the_background_after_the_script_run(monkey
     monkeypatch.setattr(warm, "_done", set())
     monkeypatch.setattr(warm, "neighbours", lambda cfg: [target, dataclasses.replace(cfg)])  # the second: itself
     monkeypatch.setattr(warm, "_boundary", lambda cfg, ds: built.append(cfg.hidden))
+    held = {"now": True}
+    monkeypatch.setattr(warm.programs, "held", lambda spec: held["now"])
     run = threading.Thread(target=time.sleep, args=(0.5,), name=warm.SCRIPT_THREAD)  # a script run in progress
     run.start()
     t = time.perf_counter()
@@ -371,6 +373,12 @@ def test_prewarm_builds_neighbours_in_the_background_after_the_script_run(monkey
     warm.prewarm(s)  # nothing new: nothing rebuilt
     time.sleep(0.2)
     assert built == [(5,)]
+    held["now"] = False  # its programs were evicted since (engine/programs.py): warmed again
+    warm.prewarm(s)
+    deadline = time.time() + 10
+    while built.count((5,)) < 2 and time.time() < deadline:
+        time.sleep(0.02)
+    assert built.count((5,)) == 2
 
 
 def test_quantize():
@@ -429,7 +437,7 @@ def test_apply_stroke_two_d_regression_uses_target():
     np.testing.assert_allclose(out.y[-1], [0.7], rtol=1e-6)
 
 
-@pytest.mark.parametrize("pts", [[[float("nan"), 0.0]], [[0.0, float("inf")]], [[0.0, 0.0]] * 501])
+@pytest.mark.parametrize("pts", [[[float("nan"), 0.0]], [[0.0, float("inf")]], [[0.0, 0.0, 0.0]]])
 def test_apply_stroke_rejects_bad_strokes(pts):
     with pytest.raises(DataError):
         state.apply_stroke(_cls_ds(), {"tool": "add", "pts": pts, "label": 0})

@@ -81,19 +81,63 @@ def _junk(rng: random.Random, depth: int = 0):
         return rng.choice([[[0, 0], [1, 1]], [[0.5], [1]], [0, 1], [[0, 0, 0]]])
     if kind == 6:
         return [_junk(rng, depth + 1) for _ in range(rng.randrange(4))]
-    keys = ["problem", "data", "hidden", "activation", "optimizer", "loss", "features", "batch_size", "seed",
-            "generator", "x", "y", "classes", "n", "noise", "name", "learning_rate", "b1", "params", "W0", "b0",
-            "regularization", "kind", "rate", "schedule", "test", "trained_epochs", "init", "junk"]  # fmt: skip
+    keys = [
+        "problem",
+        "data",
+        "hidden",
+        "activation",
+        "optimizer",
+        "loss",
+        "features",
+        "batch_size",
+        "seed",
+        "generator",
+        "x",
+        "y",
+        "classes",
+        "n",
+        "noise",
+        "name",
+        "learning_rate",
+        "b1",
+        "params",
+        "W0",
+        "b0",
+        "regularization",
+        "kind",
+        "rate",
+        "schedule",
+        "test",
+        "trained_epochs",
+        "init",
+        "junk",
+    ]
     return {rng.choice(keys): _junk(rng, depth + 1) for _ in range(rng.randrange(5))}
 
 
 def _document(rng: random.Random) -> dict:
     base = Config().to_dict()
     for _ in range(rng.randrange(1, 4)):
-        path = rng.choice([("problem",), ("hidden",), ("activation",), ("data",), ("optimizer",), ("features",),
-                           ("batch_size",), ("seed",), ("data", "x"), ("data", "classes"), ("optimizer", "name"),
-                           ("optimizer", "learning_rate"), ("params",), ("regularization",), ("schedule",),
-                           (rng.choice(["zzz", "a\nb", "x" * 300]),)])  # fmt: skip
+        path = rng.choice(
+            [
+                ("problem",),
+                ("hidden",),
+                ("activation",),
+                ("data",),
+                ("optimizer",),
+                ("features",),
+                ("batch_size",),
+                ("seed",),
+                ("data", "x"),
+                ("data", "classes"),
+                ("optimizer", "name"),
+                ("optimizer", "learning_rate"),
+                ("params",),
+                ("regularization",),
+                ("schedule",),
+                (rng.choice(["zzz", "a\nb", "x" * 300]),),
+            ]
+        )
         d = base
         for k in path[:-1]:
             if not isinstance(d.get(k), dict):
@@ -170,10 +214,45 @@ def test_fuzzed_csv_is_loaded_or_refused_in_one_line():
 # ---- links ---------------------------------------------------------------------------------------
 def test_fuzzed_links_give_a_config_and_bounded_notices():
     rng = random.Random(17)
-    keys = ["gen", "hidden", "act", "opt", "lr", "batch", "features", "seed", "n", "noise", "problem", "loss",
-            "b1", "sched", "final", "classes", "[x](https://e.example)", "a\nb", "k" * 200]  # fmt: skip
-    values = ["", "0", "-1", "1e400", "nan", "adam", "relu", "3,3", "full", "x1,x2", "moons", "regression",
-              "9" * 30, "[x](y)", "a\nb", "é" * 70]  # fmt: skip
+    keys = [
+        "gen",
+        "hidden",
+        "act",
+        "opt",
+        "lr",
+        "batch",
+        "features",
+        "seed",
+        "n",
+        "noise",
+        "problem",
+        "loss",
+        "b1",
+        "sched",
+        "final",
+        "classes",
+        "[x](https://e.example)",
+        "a\nb",
+        "k" * 200,
+    ]
+    values = [
+        "",
+        "0",
+        "-1",
+        "1e400",
+        "nan",
+        "adam",
+        "relu",
+        "3,3",
+        "full",
+        "x1,x2",
+        "moons",
+        "regression",
+        "9" * 30,
+        "[x](y)",
+        "a\nb",
+        "é" * 70,
+    ]
     for _ in range(400):
         q = {rng.choice(keys): rng.choice(values) for _ in range(rng.randrange(1, 6))}
         cfg, notes = query_to_config(q)
@@ -240,7 +319,7 @@ def test_fuzzed_strokes_are_applied_or_refused():
         "a\n# heading",
         "<img src=x onerror=alert(1)>",
         "https://evil.example",
-    ],  # fmt: skip
+    ],
 )
 def test_a_persons_text_renders_as_text(text):
     from markdown_it import MarkdownIt
