@@ -31,6 +31,11 @@ MAX_DROPOUT = 0.9
 MAX_SEED = 2**31 - 1
 MAX_RACE = 6  # racers in one optimiser race
 MAX_RACE_EPOCHS = 20_000
+# What one session may make a shared server do at once (a class on one server: one heavy user must not starve
+# the others). A step is one mini-batch update; its cost grows with the batch's points × the network's weights.
+MAX_STEPS_PER_CALL = 25_000  # per Play frame: TF Playground's default at 500 epochs per frame is 12,500
+MAX_POINT_WEIGHTS_PER_CALL = 200_000_000  # Σ over a frame's epochs of training points × weights
+MAX_RACE_STEPS = 1_000_000  # racers × epochs × steps per epoch, for one race
 MAX_PROGRAM_SPECS = 32  # networks (specs) whose compiled programs a server process keeps, least recently used out
 MAX_SPECULATIVE_SPECS = 12  # of those compiled ahead by the warm-up, kept apart and evicted first
 MAX_SNAPSHOTS = 64  # weight snapshots a session keeps for the history scrubber (thinned as epochs grow)

@@ -197,7 +197,18 @@ class Race:
 
     def run(self, epochs: int, snapshots: int = 20, progress: Callable[[float], None] | None = None) -> None:
         """Train every racer `epochs` more epochs, recording the path at least `snapshots` times (in compiled
-        chunk sizes, so between `snapshots` and 10× as many points)."""
+        chunk sizes, so between `snapshots` and 10× as many points). Refused (ConfigError) past
+        `limits.MAX_RACE_STEPS` mini-batch steps in all: one race must not hold a shared server for minutes."""
+        n_train = int((~self.dataset.test).sum())
+        b = self.base_spec.batch_size
+        per_epoch = max(1, -(-n_train // b)) if b else 1
+        steps = len(self.racers) * epochs * per_epoch
+        if steps > limits.MAX_RACE_STEPS:
+            most = max(1, limits.MAX_RACE_STEPS // (len(self.racers) * per_epoch))
+            raise ConfigError(
+                f"race: {len(self.racers)} racers × {epochs:,} epochs × {per_epoch:,} steps is more than one race may "
+                f"run here ({limits.MAX_RACE_STEPS:,} steps); at most {most:,} epochs for this data and batch size"
+            )
         chunk = max(c for c in limits.EPOCH_CHUNKS if c <= max(1, epochs // snapshots))
         done = 0
         while done < epochs:

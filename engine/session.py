@@ -329,12 +329,35 @@ class Session:
         self.dataset = ds
         self._load_arrays()
 
+    @property
+    def steps_per_epoch(self) -> int:
+        n = int((~self.dataset.test).sum())
+        b = self.spec.batch_size
+        return max(1, -(-n // b)) if b else 1
+
+    @property
+    def n_weights(self) -> int:
+        return sum(int(np.prod(W.shape)) + int(np.prod(b.shape)) for W, b in self.params)
+
+    def epochs_within_budget(self, n_epochs: int) -> int:
+        """At most n_epochs, fewer where this network and data would cost one call more than a shared server
+        allows (`limits.MAX_STEPS_PER_CALL`, `limits.MAX_POINT_WEIGHTS_PER_CALL`); at least 1."""
+        n_train = max(1, int((~self.dataset.test).sum()))
+        by_steps = limits.MAX_STEPS_PER_CALL // self.steps_per_epoch
+        by_work = limits.MAX_POINT_WEIGHTS_PER_CALL // (n_train * self.n_weights)
+        return max(1, min(int(n_epochs), by_steps, by_work))
+
+    @property
+    def has_training_rows(self) -> bool:
+        return bool((~self.dataset.test).any())
+
     # ---- stepping -------------------------------------------------------------------------------
     @_serialized
     def train(self, n_epochs: int) -> dict[str, np.ndarray]:
         """Advance n epochs (split into compiled chunk sizes); returns the new epochs' metrics. Stops at
-        the last finite state if training diverges (see `divergence`)."""
-        if self.divergence is not None or n_epochs <= 0:
+        the last finite state if training diverges (see `divergence`). With no training rows nothing happens
+        (`has_training_rows`): the loss of no points is undefined, not a divergence."""
+        if self.divergence is not None or n_epochs <= 0 or not self.has_training_rows:
             return {}
         chunks = []
         left = int(n_epochs)

@@ -65,6 +65,7 @@ def new_session(cfg: Config, dataset=None) -> None:
 
 
 TRAIN_PROGRAM = "engine.train.train_epochs"
+NO_TRAINING_ROWS = "No training points: draw some on the board (or lower Test fraction), then train."
 COMPILE_HELP = (
     "JAX compiles a program for each network shape the first time it trains (then it is reused: adding points "
     "or changing the learning rate compiles nothing)."
@@ -367,6 +368,10 @@ def on_import() -> None:
 
 @serial
 def train(n: int) -> None:
+    if not ss.session.has_training_rows:
+        ss.playing = False
+        notice(NO_TRAINING_ROWS)
+        return
     ss.session.train(n)
     if ss.session.divergence is not None:
         ss.playing = False
@@ -744,6 +749,10 @@ t[4].select_slider(
     key="w_speed",
     help="Epochs trained between two redraws while playing.",
 )
+if (capped := s.epochs_within_budget(int(ss.w_speed))) < int(ss.w_speed):
+    t[4].caption(
+        f"This network and data train at most {capped:,} epochs per frame here (a shared server's limit per frame)."
+    )
 epoch_slot = t[5].empty()
 epoch_slot.markdown(f"### Epoch {s.epoch:,}")
 compiled_s = programs.take_compile_seconds()  # this run's callbacks (Step on a new network) compiled for so long
@@ -894,11 +903,12 @@ warm.prewarm(s)  # the neighbouring networks compile in the background once this
 # ---- play: train, stream the board's frames, until a click interrupts -----------------------------------
 while ss.playing:
     t0 = time.perf_counter()
+    n = s.epochs_within_budget(int(ss.w_speed))
     if programs.is_compiled(s.spec, TRAIN_PROGRAM):
-        train(int(ss.w_speed))
+        train(n)
     else:
         with st.spinner("Compiling this network's program (once per network, a few seconds)…", show_time=True):
-            train(int(ss.w_speed))
+            train(n)
     ss.seq += 1
     f = bd.frame(s, ss.seq, base["figs_key"], ss.acks, show_test=show_test, view=view)
     frames.html(bd.frame_html("main", f))

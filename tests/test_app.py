@@ -551,3 +551,14 @@ def test_the_page_says_when_it_compiled_a_new_network():
     assert float(c.split(" in ")[1].split()[0]) > 0
     click(at, "Step 10")  # the same network again: nothing to compile, nothing said
     assert not [c for c in at.caption if c.value.startswith("Compiled")]
+
+
+def test_no_training_points_is_said_so_and_training_goes_on_after_undo():
+    at = new_app()
+    click(at, "Clear")
+    click(at, "Step")
+    assert warnings(at) == ["No training points: draw some on the board (or lower Test fraction), then train."]
+    assert not at.error and at.session_state.session.divergence is None
+    click(at, "Undo")
+    click(at, "Step 10")
+    assert at.session_state.session.epoch == 10 and not at.error

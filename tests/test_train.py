@@ -345,3 +345,22 @@ def test_precision_of_a_class_never_predicted_is_undefined_not_zero():
 
     r = classification_report(np.array([0, 1, 1, 0]), np.array([[0.9, 0.1]] * 4), 2)
     assert r["precision"][0] == 0.5 and np.isnan(r["precision"][1]) and r["recall"] == [1.0, 0.0]
+
+
+def test_one_session_costs_a_shared_server_a_bounded_amount_per_call():
+    from engine import limits
+    from engine.race import Race
+
+    light = Session(parse_config({"data": {"generator": "circle", "n": 500}}))  # TF Playground's default
+    assert light.epochs_within_budget(500) == 500
+    heavy = Session(parse_config({"data": {"generator": "circle", "n": 2000}, "hidden": [32] * 8, "batch_size": 1}))
+    n = heavy.epochs_within_budget(500)
+    assert 1 <= n < 500
+    steps = n * heavy.steps_per_epoch
+    assert steps <= limits.MAX_STEPS_PER_CALL
+    assert n * 1000 * heavy.n_weights <= limits.MAX_POINT_WEIGHTS_PER_CALL
+    from engine.config import ConfigError, Optimizer
+
+    race = Race(light.cfg, light.dataset, [Optimizer("sgd", 0.1)] * 6)
+    with pytest.raises(ConfigError, match=r"^race: 6 racers × 10,000 epochs × 25 steps is more than one race may run"):
+        race.run(10_000)
