@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import device
+from engine import device, limits
 from engine.config import ConfigError, load_config
 from engine.data import to_csv
 from engine.session import Session, save_params, write_metrics
@@ -134,6 +134,11 @@ def step_to_json(step) -> dict:
 
 def cmd_backprop(args: argparse.Namespace) -> int:
     session = Session(load_config(args.config))
+    n = session.dataset.n
+    if args.row is not None and not 0 <= args.row < n:
+        raise ConfigError(f"--row: must be a point's index, 0 to {n - 1}, got {args.row}")
+    if args.row is None and not session.has_training_rows:
+        raise ConfigError("data: no training points (every point is a test point)")
     step, _ = session.backprop_step("train" if args.row is None else args.row)
     print(format_step(session, step))
     if args.json:
@@ -170,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--csv", help="file to write (default: standard output)")
     d.set_defaults(fn=cmd_data)
     args = p.parse_args(argv)
-    if getattr(args, "epochs", None) is not None and args.epochs < 1:
-        print("config error: --epochs: must be >= 1", file=sys.stderr)
+    epochs = getattr(args, "epochs", None)
+    if epochs is not None and not 1 <= epochs <= limits.MAX_EPOCHS:
+        print(f"config error: --epochs: must be between 1 and {limits.MAX_EPOCHS:,}, got {epochs:,}", file=sys.stderr)
         return EXIT_CONFIG
     try:
         return args.fn(args)

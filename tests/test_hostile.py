@@ -326,3 +326,32 @@ def test_a_persons_text_renders_as_text(text):
 
     html = MarkdownIt("gfm-like").render(plain(text))
     assert "<a " not in html and "<img" not in html and "<h1" not in html and html.count("<p>") == 1, html
+
+
+# ---- the command line ----------------------------------------------------------------------------
+def test_fuzzed_config_files_exit_0_or_2_with_one_line(tmp_path, capsys):
+    from engine.cli import main
+
+    rng = random.Random(19)
+    codes = []
+    for i in range(200):
+        doc = _document(rng)
+        path = tmp_path / f"c{i}.json"
+        path.write_text(json.dumps(doc, allow_nan=True))
+        codes.append(main(["data", str(path), "--csv", str(tmp_path / "d.csv")]))
+        err = capsys.readouterr().err
+        if codes[-1] == 2:
+            assert err.startswith("config error: ") and err.count("\n") == 1 and len(err) <= MAX_MESSAGE + 20, err
+    assert set(codes) == {0, 2}
+
+
+def test_cli_limits(tmp_path, capsys):
+    from engine.cli import main
+
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"data": {"generator": "xor", "n": 20}}))
+    assert main(["train", str(path), "--epochs", "20000000", "--quiet", "--out", str(tmp_path)]) == 2
+    assert "--epochs: must be between 1 and 10,000,000" in capsys.readouterr().err
+    for row in ("99999", "-1"):
+        assert main(["backprop", str(path), "--row", row]) == 2
+        assert capsys.readouterr().err == "config error: --row: must be a point's index, 0 to 19, got " + row + "\n"
