@@ -424,8 +424,8 @@ box_data.selectbox(
 )
 if own:
     box_data.caption(
-        f"{ss.session.dataset.n} points of your own (preset, CSV or import): Points, Noise and Data seed are for "
-        "the generators."
+        f"{ss.session.dataset.n:,} point{'' if ss.session.dataset.n == 1 else 's'} of your own (preset, CSV or "
+        "import): Points, Noise and Data seed are for the generators."
     )
 c1, c2 = box_data.columns(2)
 c1.number_input(

@@ -46,7 +46,14 @@ def loss_text(v: float) -> str:
     """A loss for a metric tile: at most about 8 characters ('0.02453', '2.14e-04'), '–' when not finite."""
     if not np.isfinite(v):
         return "–"
-    return f"{v:.2e}" if 0 < abs(v) < 1e-3 else f"{v:.4g}"
+    return f"{v:.2e}" if 0 < abs(v) < 1e-3 or abs(v) >= 1e5 else f"{v:.4g}"
+
+
+def score_text(v: float) -> str:
+    """An accuracy or R² for a metric tile: '0.953', '-4.45e+04' (a very bad R²), '–' when undefined."""
+    if not np.isfinite(v):
+        return "–"
+    return f"{v:.3f}" if abs(v) < 1000 else f"{v:.2e}"
 
 
 LOG_TICKS = 6  # labelled ticks on a log axis: without a cap, a narrow range labels every digit 2…9

@@ -47,13 +47,16 @@ def render_metrics(s: Session, big: bool) -> None:
     m1, m2, m3 = st.columns([1.1, 1.2, 1.2])
     with m1:
         score = score_name(s)
+        when = f"At epoch {s.epoch:,}"
+        if ss.get("playing"):
+            when += ": these numbers stay at this epoch while Play runs and refresh when you pause"
+        st.caption(when)
         if len(s.history):
             a, b2 = st.columns(2)
-            fmt = lambda v, f: f"{v:{f}}" if np.isfinite(v) else "–"  # noqa: E731
             a.metric("Train loss", figures.loss_text(h["train_loss"][-1]))
             b2.metric("Test loss", figures.loss_text(h["test_loss"][-1]))
-            a.metric(f"Train {score}", fmt(h["train_score"][-1], ".3f"))
-            b2.metric(f"Test {score}", fmt(h["test_score"][-1], ".3f"))
+            a.metric(f"Train {score}", figures.score_text(h["train_score"][-1]))
+            b2.metric(f"Test {score}", figures.score_text(h["test_score"][-1]))
         rep = s.report(test=bool(s.dataset.test.any()))
         if s.dataset.problem == "classification" and rep:
             ratio = lambda v: f"{v:.3f}" if np.isfinite(v) else "–"  # noqa: E731  (– : never predicted)
@@ -243,7 +246,7 @@ def render_warp(s: Session, big: bool) -> None:
     layer = c1.selectbox(
         "Layer",
         hidden,
-        format_func=lambda l: f"hidden layer {l} ({sizes[l]} neurons)",
+        format_func=lambda l: f"hidden layer {l} ({sizes[l]} neuron{'' if sizes[l] == 1 else 's'})",
         key="w_warp_layer",
         help="Which layer's view of the plane to show.",
     )

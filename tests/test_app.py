@@ -562,3 +562,9 @@ def test_no_training_points_is_said_so_and_training_goes_on_after_undo():
     click(at, "Undo")
     click(at, "Step 10")
     assert at.session_state.session.epoch == 10 and not at.error
+
+
+def test_the_metrics_tab_names_the_epoch_of_its_numbers():
+    at = new_app()
+    click(at, "Step 10")
+    assert "At epoch 10" in [c.value for c in at.caption]

@@ -567,3 +567,21 @@ def test_loss_and_gradient_charts_use_the_readable_log_ticks():
     assert loss.layout.yaxis2.tickvals == (0, 0.25, 0.5, 0.75, 1)  # the score axis keeps its own
     grad = figures.gradient_figure(h, (2, 3, 1))
     assert grad.layout.yaxis.tickmode == "array" and "0.05" in grad.layout.yaxis.ticktext
+
+
+def test_metric_tiles_stay_short_for_huge_and_tiny_numbers():
+    assert figures.loss_text(1.999e38) == "2.00e+38"
+    assert figures.score_text(-44506.123456789) == "-4.45e+04"
+    assert figures.score_text(0.95312) == "0.953" and figures.score_text(float("nan")) == "–"
+    assert all(len(figures.loss_text(v)) <= 9 for v in (1.999e38, 123456.7, 2.14e-4, 0.024531, 7.0))
+
+
+def test_frames_keep_significant_digits_of_tiny_gradients():
+    assert board.significant(np.array([3.21e-9, 1.23456e-6, 0.0, np.nan, np.inf, 12345.678])) == [
+        3.21e-9,
+        1.235e-6,
+        0.0,
+        None,
+        None,
+        12350.0,
+    ]
