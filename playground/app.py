@@ -44,7 +44,8 @@ st.set_page_config(
     page_title="Backprop Playground",
     page_icon="🧠",
     layout="wide",
-    initial_sidebar_state="collapsed" if "sidebar" in hidden else "auto",
+    # the projector starts with the sidebar folded (the class sees the board; » opens the settings)
+    initial_sidebar_state="collapsed" if "sidebar" in hidden or present else "auto",
 )
 st.html(state.page_css(hidden, present))
 ss = st.session_state
@@ -726,7 +727,8 @@ ss.notices, ss.successes = [], []
 
 t = st.container(key="sec_transport").columns([1.1, 0.9, 0.9, 0.9, 2.2, 1.6])
 t[0].button(
-    "⏸ Pause" if ss.playing else "▶ Play",
+    "Pause" if ss.playing else "Play",
+    icon=":material/pause:" if ss.playing else ":material/play_arrow:",  # a font of Streamlit's: no emoji needed
     key="play",
     on_click=on_play,
     type="primary",

@@ -52,7 +52,7 @@ def measure(speed: int, seconds: float) -> dict:
         for _ in range(abs(target - current)):
             page.keyboard.press("ArrowRight" if target > current else "ArrowLeft")
         page.wait_for_timeout(1500)
-        page.get_by_role("button", name="▶ Play").click()
+        page.get_by_role("button", name="Play").click()
         page.wait_for_function("() => (window.__bpMetrics.seqs || []).length >= 5", timeout=60_000)
         page.wait_for_timeout(1000)
         f0, e0, b0, n0, t0 = (
@@ -75,7 +75,7 @@ def measure(speed: int, seconds: float) -> dict:
             page.mouse.click(box["x"] + box["width"] * (0.3 + 0.1 * i), box["y"] + box["height"] * 0.3)
             page.wait_for_timeout(700)
         lat = page.evaluate("() => window.__bpMetrics.clickLat")
-        page.get_by_role("button", name="⏸ Pause").click()
+        page.get_by_role("button", name="Pause").click()
         browser.close()
     big = [s for s in sizes[n0:n1] if s > 5000]  # the frame messages (not acks / pings)
     return {

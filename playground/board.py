@@ -162,7 +162,7 @@ def _base_json(
         f.update_layout(height=None, autosize=True, uirevision="keep")
         # shown while no epoch is trained (board.js hides it): the empty axes alone say nothing
         f.add_annotation(
-            text="Press ▶ Play or Step to train",
+            text="Press Play or Step<br>to train",
             x=0.5,
             y=0.5,
             xref="paper",

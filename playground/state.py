@@ -298,7 +298,15 @@ def class_button_css(k: int) -> str:
 
 def page_css(hidden: set[str], present: bool) -> str:
     """Page styles: hidden sections (widgets stay, so settings keep their values) and projector type sizes."""
-    rules = [".block-container{padding-top:1.2rem;padding-bottom:1rem}"]
+    rules = [
+        ".block-container{padding-top:1.2rem;padding-bottom:1rem}",
+        # Streamlit's header is opaque once the sidebar is folded and would cover Play and the epoch counter:
+        # see-through, and clicks pass to the page except on its own buttons (», the menu)
+        'header[data-testid="stHeader"]{background:transparent!important}',
+        'header[data-testid="stHeader"],header[data-testid="stHeader"] *{pointer-events:none!important}',
+        'header[data-testid="stHeader"] button,header[data-testid="stHeader"] button *,'
+        'header[data-testid="stHeader"] a{pointer-events:auto!important}',
+    ]
     # the transport and Draw rows wrap onto a second line in a narrow window rather than squeeze their labels
     row, col = '[data-testid="stHorizontalBlock"]', '[data-testid="stColumn"]'
     rules += [
@@ -307,8 +315,11 @@ def page_css(hidden: set[str], present: bool) -> str:
         f".st-key-sec_transport {col}:nth-child(5){{min-width:200px}}",  # the speed slider
     ]
     rules += [f".st-key-sec_{k}{{display:none}}" for k in sorted(hidden) if k in SECTION_FLAGS]
-    if "sidebar" in hidden:
-        rules.append('section[data-testid="stSidebar"],[data-testid="stSidebarCollapsedControl"]{display:none}')
+    if "sidebar" in hidden:  # the header holds only the sidebar's » then, and would cover Play and the counter
+        rules.append(
+            'section[data-testid="stSidebar"],[data-testid="stSidebarCollapsedControl"],'
+            'header[data-testid="stHeader"]{display:none}'
+        )
     if present:
         rules.append("html{font-size:20px} .stApp h3{font-size:2rem} .katex{font-size:1.3em}")
     return "<style>" + "".join(rules) + "</style>"

@@ -66,7 +66,7 @@ def test_page_runs_and_starts_at_epoch_zero(app):
     assert epoch_text(app) == "### Epoch 0"
     assert app.session_state.session.epoch == 0
     assert not warnings(app)
-    assert [b.label for b in app.button][:4] == ["▶ Play", "Step", "Step 10", "Reset"]
+    assert [b.label for b in app.button][:4] == ["Play", "Step", "Step 10", "Reset"]
     assert app.session_state.session.cfg.hidden == (4, 2)
 
 

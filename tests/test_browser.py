@@ -90,7 +90,7 @@ def test_play_moves_epoch_counter_and_loss_curve_then_pause(page):
     assert epoch(page) == 0
     hint = "() => { const a = document.querySelector('.bp-loss').layout.annotations; return a[a.length - 1].visible; }"
     assert page.evaluate(hint) is not False  # "Press Play or Step to train" over the empty chart
-    page.get_by_role("button", name="▶ Play").click()
+    page.get_by_role("button", name="Play").click()
     page.wait_for_function("() => (window.__bpMetrics.seqs || []).length >= 6", timeout=60_000)
     page.wait_for_timeout(1500)
     e1 = epoch(page)
@@ -105,15 +105,15 @@ def test_play_moves_epoch_counter_and_loss_curve_then_pause(page):
     )
     if ticks:  # a log axis over less than 3 decades is labelled with the numbers themselves (0.2, not "2")
         assert all(float(t) == pytest.approx(v, rel=0.01) for v, t in zip(*ticks, strict=True))
-    page.get_by_role("button", name="⏸ Pause").click()
-    page.get_by_role("button", name="▶ Play").wait_for(timeout=20_000)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(timeout=20_000)
     e2 = epoch(page)
     page.wait_for_timeout(1000)
     assert epoch(page) == e2
 
 
 def test_drawing_while_playing_reaches_python(page):
-    page.get_by_role("button", name="▶ Play").click()
+    page.get_by_role("button", name="Play").click()
     page.wait_for_function("() => (window.__bpMetrics.seqs || []).length >= 4", timeout=60_000)
     before = board_points(page)
     box = page.locator(".bp-board").bounding_box()
@@ -126,7 +126,7 @@ def test_drawing_while_playing_reaches_python(page):
     e = epoch(page)
     page.wait_for_timeout(1500)
     assert epoch(page) > e  # still playing after the click
-    page.get_by_role("button", name="⏸ Pause").click()
+    page.get_by_role("button", name="Pause").click()
 
 
 def test_clicking_a_point_opens_it_in_the_step_inspector(page):
@@ -154,3 +154,34 @@ def test_preset_from_the_menu_opens_with_its_caption(page):
     page.get_by_text("Point #").or_(page.get_by_text("The whole batch")).first.wait_for(timeout=60_000)
     page.locator(".katex").first.wait_for(timeout=30_000)
     assert "0.9205" in page.locator(".katex").all_inner_texts().__str__()
+
+
+VISIBLE = """() => {
+  const inView = (el) => {
+    if (!el) return false;
+    const r = el.getBoundingClientRect();
+    if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth || r.width < 1) return false;
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);  // not covered
+    return !!hit && (el === hit || el.contains(hit) || hit.contains(el));
+  };
+  const play = [...document.querySelectorAll("button")].find((b) => b.innerText.includes("Play"));
+  const counter = [...document.querySelectorAll("h3")].find((h) => h.innerText.startsWith("Epoch"));
+  return { board: inView(document.querySelector(".bp-board")), play: inView(play), counter: inView(counter),
+           glyphs: [...document.querySelectorAll("button")].some((b) => /[\\u23f8\\u25b6]/.test(b.innerText)) };
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("query", ["gen=xor", "gen=xor&present=1", "gen=xor&hide=sidebar&present=1"])
+def test_classroom_layouts_show_the_board_play_and_the_counter_without_scrolling(app_url, query, size):
+    """A projector at 1280×720 or 1080p: the whole board, Play and the epoch counter in view and not covered
+    by Streamlit's header; no control symbol that needs an emoji font."""
+    with sync_playwright() as p:
+        browser = launch(p)
+        pg = browser.new_page(viewport={"width": size[0], "height": size[1]})
+        pg.goto(f"{app_url}?{query}")
+        wait_board(pg)
+        pg.wait_for_timeout(500)
+        seen = pg.evaluate(VISIBLE)
+        browser.close()
+    assert seen == {"board": True, "play": True, "counter": True, "glyphs": False}, seen

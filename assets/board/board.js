@@ -254,7 +254,7 @@ function pump(st) {
   const f = st.latest;
   const go = st.builtKey === st.figsKey ? Promise.resolve() : build(st);
   go.then(() => applyFrame(st, f))
-    .then(() => requestAnimationFrame(() => { st.busy = false; pump(st); }))
+    .then(() => requestAnimationFrame(() => { st.busy = false; fitBoard(st); pump(st); }))
     .catch((e) => { console.error(e); st.busy = false; });
 }
 
@@ -319,6 +319,20 @@ function endStroke(st) {
   st.setTriggerValue("stroke", { batch: st.outbox });
 }
 
+/** The board's square fits the window's height below it (a projector at 1280×720 shows it whole, without
+ * scrolling): its width is capped at the room left between its top and the window's bottom. */
+const MIN_BOARD_PX = 300;
+function fitBoard(st) {
+  const wrap = st.root.querySelector(".bp-wrap");
+  const scroller = st.root.closest('[data-testid="stMain"]');
+  const top = wrap.getBoundingClientRect().top + (scroller ? scroller.scrollTop : window.scrollY);
+  const room = Math.max(MIN_BOARD_PX, Math.floor(window.innerHeight - top - 28));
+  const cap = room + "px";
+  if (wrap.style.maxWidth === cap) return;
+  wrap.style.maxWidth = cap;
+  if (st.shown && window.Plotly) window.Plotly.Plots.resize(st.board);
+}
+
 export default function ({ parentElement, data, setTriggerValue }) {
   const root = parentElement.querySelector(".bp-root");
   let st = root.__st;
@@ -330,12 +344,14 @@ export default function ({ parentElement, data, setTriggerValue }) {
     st.board.addEventListener("pointermove", (e) => moveStroke(st, e));
     st.board.addEventListener("pointerup", () => endStroke(st));
     st.board.addEventListener("pointercancel", () => endStroke(st));
+    window.addEventListener("resize", () => fitBoard(st));
   }
   boards[data.id] = st;
   st.setTriggerValue = setTriggerValue;
   st.ctx = data.ctx;
   st.streaming = false;
   st.root.classList.toggle("bp-big", !!data.ctx.big);
+  fitBoard(st);
   if (!(st.shown && st.shown.warn)) st.root.querySelector(".bp-hint").textContent = data.ctx.hint || "";
   if (data.figs_key !== st.figsKey) { st.figsKey = data.figs_key; st.figs = data.figs; st.shown = null; }
   if (!st.latest || data.frame.seq >= st.latest.seq || st.latest.figs_key !== st.figsKey) st.latest = data.frame;
