@@ -91,21 +91,55 @@ def install_session(s: Session) -> None:
 
 def set_widgets(cfg: Config) -> None:
     for k, v in state.widgets_from_config(cfg, ss.session.dataset.dim).items():
-        ss[k] = v
+        put(k, v)
     ss.memo = {}  # a new config (preset, import, a refused change): its values win over remembered ones
+    ss.hyper_memo = {}
+
+
+# ---- widgets that come and go -----------------------------------------------------------------------
+def transient(draw, label: str, *args, key: str, **kwargs):
+    """A settings widget not drawn in every run: h2 while there is one hidden layer, k under Full batch, an
+    optimiser's own numbers, a schedule's. Brought back under the same key, a browser showed it with its default
+    (h2 = 1, k = 2, β₁ = 0) and applied that on the next click. So each appearance gets a widget key of its own
+    (`w_h1@3`) holding the person's last value, and what they enter is copied to `ss[key]`, which stays."""
+    gens = ss.setdefault("widget_gen", {})
+    if key not in ss.drawn_before:
+        gens[key] = gens.get(key, 0) + 1
+    ss.drawn_now.add(key)
+    wkey = f"{key}@{gens.get(key, 0)}"
+    value = ss[key] if wkey not in ss else ss[wkey]
+    return draw(label, *args, value=value, key=wkey, on_change=on_transient, args=(key, wkey), **kwargs)
+
+
+def on_transient(key: str, wkey: str) -> None:
+    ss[key] = ss[wkey]
+    if key.removeprefix("w_") in OPTIMIZERS[ss.w_opt]:  # an optimiser's own number: kept per optimiser
+        ss.hyper_memo = {**ss.get("hyper_memo", {}), (ss.w_opt, key): ss[key]}
+    on_settings(key)
+
+
+def hyper_for(opt: str) -> None:
+    """Another optimiser chosen: its own numbers come back (the person's last, else its defaults), not those of
+    the one before (adagrad's ε = 1e-7 ended up in Adam)."""
+    for k, (default, _, _) in OPTIMIZERS[opt].items():
+        put(f"w_{k}", ss.get("hyper_memo", {}).get((opt, f"w_{k}"), default))
 
 
 def put(key: str, value) -> None:
-    """Set a widget from code (not the person): no remembered value of theirs overrides it."""
+    """Set a widget from code (not the person): no remembered value of theirs overrides it; a transient widget
+    is drawn anew with it."""
     ss[key] = value
     ss.get("memo", {}).pop(key, None)
+    gens = ss.setdefault("widget_gen", {})
+    if key in gens:
+        gens[key] += 1
 
 
 def widget_values() -> dict:
     """Every widget's value: the config's, what the drawn widgets hold, and the last value the person gave each
     widget. Streamlit forgets (or rolls back) the state of a widget that was not drawn in the last run: the h2
     box while there was one hidden layer, Batch size k under Full batch, …"""
-    shown = {k: ss[k] for k in ss if str(k).startswith("w_")}
+    shown = {k: ss[k] for k in ss if str(k).startswith("w_") and "@" not in str(k)}
     return state.widgets_from_config(ss.session.cfg, ss.session.dataset.dim) | shown | ss.get("memo", {})
 
 
@@ -162,6 +196,7 @@ if "edit_lock" not in ss:
 if "session" not in ss:
     init()
 restore_widgets()
+ss.drawn_before, ss.drawn_now = ss.get("drawn_now", set()), set()  # transient widgets drawn in the last run
 
 
 def remember(undo: list, ds) -> None:
@@ -198,6 +233,8 @@ def on_settings(key: str | None = None) -> None:
     """A network/data widget (`key`) changed: rebuild what must be rebuilt, keep training where possible."""
     if key in ss:
         ss.memo = {**ss.get("memo", {}), key: ss[key]}
+    if key == "w_opt":
+        hyper_for(ss.w_opt)
     if not ss.get("w_features"):
         put("w_features", list(ss.session.spec.features))
         notice(f"The network needs at least one input feature: kept {', '.join(ss.w_features)}.")
@@ -473,13 +510,12 @@ c2.number_input(
     help="Seed of the generator and of the train/test split.",
 )
 if kind == "Classification" and ss.w_gen in MULTI_CLASS_GENERATORS:
-    box_data.slider(
+    transient(
+        box_data.slider,
         "Classes",
         limits.MIN_CLASSES,
         limits.MAX_CLASSES,
         key="w_classes",
-        on_change=on_settings,
-        args=("w_classes",),
         help="Number of classes k; the output layer then has k softmax outputs.",
     )
 with box_data.expander("CSV file"):
@@ -492,7 +528,7 @@ with box_data.expander("CSV file"):
     )
     st.download_button(
         "Download points as CSV",
-        to_csv(ss.session.dataset),
+        functools.partial(to_csv, ss.session.dataset),  # made on click: no file per script run
         "points.csv",
         "text/csv",
         width="stretch",
@@ -522,13 +558,12 @@ box_network.number_input(
 if ss.w_layers:
     cols = box_network.columns(4)
     for i in range(int(ss.w_layers)):
-        cols[i % 4].number_input(
+        transient(
+            cols[i % 4].number_input,
             f"h{i + 1}",
             limits.MIN_NEURONS,
             limits.MAX_NEURONS,
             key=f"w_h{i}",
-            on_change=on_settings,
-            args=(f"w_h{i}",),
             help=f"Neurons in hidden layer {i + 1}: the width of W{i}'s output.",
         )
 box_network.selectbox(
@@ -592,10 +627,9 @@ box_optimizer.select_slider(
     help="Step size η. Changing it keeps training going: it is an input, not part of the compiled program.",
 )
 for k, (default, lo, hi) in OPTIMIZERS[ss.w_opt].items():
-    ss.setdefault(f"w_{k}", default)
-    box_optimizer.number_input(
-        k, lo, hi, key=f"w_{k}", on_change=on_settings, args=(f"w_{k}",), format="%.6g", help=state.HYPER_HELP[k]
-    )
+    if f"w_{k}" not in ss:
+        ss[f"w_{k}"] = default
+    transient(box_optimizer.number_input, k, lo, hi, key=f"w_{k}", format="%.6g", help=state.HYPER_HELP[k])
 box_optimizer.radio(
     "Batch",
     ("Full batch", "SGD (1)", "Mini-batch"),
@@ -606,13 +640,12 @@ box_optimizer.radio(
     help="Points per gradient step: all (batch GD), one (SGD), or k (mini-batch, reshuffled every epoch).",
 )
 if ss.w_batch_mode == "Mini-batch":
-    box_optimizer.number_input(
+    transient(
+        box_optimizer.number_input,
         "Batch size k",
         2,
         limits.MAX_POINTS,
         key="w_batch_k",
-        on_change=on_settings,
-        args=("w_batch_k",),
         help="Points per step; an epoch is ⌈n/k⌉ steps.",
     )
 with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
@@ -624,12 +657,11 @@ with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
         help="Adds rate·Σ|W| (l1) or rate·½ΣW² (l2) to the loss: pulls weights towards 0.",
     )
     if ss.w_reg != "none":
-        st.select_slider(
+        transient(
+            st.select_slider,
             "Regularisation rate",
             sorted({*state.REG_RATES, float(ss.w_rate)}),
             key="w_rate",
-            on_change=on_settings,
-            args=("w_rate",),
             format_func=lambda v: f"{v:g}",
             help="λ in λ·R(W).",
         )
@@ -651,13 +683,12 @@ with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
         help="Rescale the whole gradient when its global norm exceeds the threshold.",
     )
     if ss.w_clip_on:
-        st.number_input(
+        transient(
+            st.number_input,
             "Max gradient norm",
             1e-3,
             limits.MAX_CLIP_NORM,
             key="w_clip",
-            on_change=on_settings,
-            args=("w_clip",),
             format="%.4g",
             help="g ← g·min(1, c/‖g‖).",
         )
@@ -679,33 +710,39 @@ with box_optimizer.expander("Regularisation, dropout, clipping, schedule"):
         help="η rises linearly from η/(w+1) to η over these first epochs.",
     )
     if ss.w_sched == "step":
-        st.number_input(
+        transient(
+            st.number_input,
             "Step every (epochs)",
             1,
             100000,
             key="w_step_epochs",
-            on_change=on_settings,
-            args=("w_step_epochs",),
             help="η is multiplied by γ after each such period.",
         )
-        st.slider(
+        transient(
+            st.slider,
             "γ",
             0.01,
             1.0,
             key="w_gamma",
-            on_change=on_settings,
-            args=("w_gamma",),
             help="Factor applied to η at each step.",
         )
     if ss.w_sched == "cosine":
-        st.number_input(
+        transient(
+            st.number_input,
             "Decay over (epochs)",
             1,
             10**7,
             key="w_decay_epochs",
-            on_change=on_settings,
-            args=("w_decay_epochs",),
-            help="η follows ½(1+cos(π·t/T)) down to 0 over T epochs.",
+            help="η·(f + (1−f)·½(1+cos(π·t/T))): from η down to f·η over T epochs, then stays there.",
+        )
+        transient(
+            st.slider,
+            "Final fraction f of η",
+            0.0,
+            1.0,
+            step=0.05,
+            key="w_final",
+            help="Where the cosine ends: 0 decays η to nothing, 0.1 to a tenth of it.",
         )
 box_optimizer.number_input(
     "Seed",
@@ -882,7 +919,7 @@ if "share" not in hidden:
         st.write("The address bar holds every setting (not the drawn points): copy it to share this set-up.")
         st.download_button(
             "Export state (config + points + weights) as JSON",
-            json.dumps(s.export()),
+            lambda s=s: json.dumps(s.export()),  # made on click (a file per run 404'd under fast reruns)
             "backprop-playground.json",
             "application/json",
             help="The engine's config document: `python -m engine train` runs it too.",

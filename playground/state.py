@@ -100,6 +100,7 @@ def widgets_from_config(cfg: Config, dim: int) -> dict:
         "w_step_epochs": int(cfg.schedule.step_epochs),
         "w_gamma": float(cfg.schedule.gamma),
         "w_decay_epochs": int(cfg.schedule.decay_epochs),
+        "w_final": float(cfg.schedule.final_fraction),
         "w_seed": int(cfg.seed),
     }
     for i in range(limits.MAX_HIDDEN_LAYERS):
@@ -147,7 +148,7 @@ def config_from_widgets(w: dict, base: Config) -> dict:
             "step_epochs": int(w["w_step_epochs"]),
             "gamma": float(w["w_gamma"]),
             "decay_epochs": int(w["w_decay_epochs"]),
-            "final_fraction": base.schedule.final_fraction,  # no control of its own yet: the link's value stays
+            "final_fraction": float(w["w_final"]),
         },
         "seed": int(w["w_seed"]),
     }

@@ -48,6 +48,12 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown)
 
 
+def transient(at: AppTest, key: str):
+    """A widget drawn under a key of its own each time it appears (`w_h1@2`, see app.transient)."""
+    [w] = [w for w in (*at.number_input, *at.slider, *at.select_slider) if w.key and w.key.split("@")[0] == key]
+    return w
+
+
 def warnings(at: AppTest) -> list[str]:
     return [shown(w.value) for w in at.warning]
 
@@ -121,7 +127,7 @@ def test_activation_and_layers_change_the_network():
     assert spec.activation == "relu"
     assert len([w for w in at.number_input if str(w.key).startswith("w_h")]) == 3
 
-    ok(at.number_input(key="w_h0").set_value(6).run())
+    ok(transient(at, "w_h0").set_value(6).run())
     assert at.session_state.session.spec.sizes[1:-1] == (6, 2, 4)
     assert at.query_params["hidden"] == "6,2,4"
 
@@ -135,29 +141,29 @@ def test_widgets_that_come_back_keep_their_values():
     Full batch, the rate under no regularisation… Bringing them back used to raise KeyError; now they come back
     with the value they had."""
     at = new_app()
-    ok(at.number_input(key="w_h1").set_value(3).run())
+    ok(transient(at, "w_h1").set_value(3).run())
     ok(at.number_input(key="w_layers").set_value(1).run())
     assert at.session_state.session.cfg.hidden == (4,)
     ok(at.number_input(key="w_layers").set_value(2).run())
     assert at.session_state.session.cfg.hidden == (4, 3)  # the layer comes back as wide as it was
-    assert at.number_input(key="w_h1").value == 3  # and the box shows what the network has
+    assert transient(at, "w_h1").value == 3  # and the box shows what the network has
     ok(at.number_input(key="w_layers").set_value(3).run())
     assert at.session_state.session.cfg.hidden == (4, 3, 4)  # a layer never shown starts at the default width
 
     ok(at.radio(key="w_batch_mode").set_value("Mini-batch").run())
-    ok(at.number_input(key="w_batch_k").set_value(16).run())
+    ok(transient(at, "w_batch_k").set_value(16).run())
     ok(at.radio(key="w_batch_mode").set_value("SGD (1)").run())
     assert at.session_state.session.cfg.batch_size == 1
     ok(at.radio(key="w_batch_mode").set_value("Mini-batch").run())
     assert at.session_state.session.cfg.batch_size == 16
-    assert at.number_input(key="w_batch_k").value == 16
+    assert transient(at, "w_batch_k").value == 16
 
     ok(at.selectbox(key="w_reg").set_value("l2").run())
     ok(at.selectbox(key="w_reg").set_value("none").run())
     ok(at.selectbox(key="w_reg").set_value("l1").run())
     assert at.session_state.session.cfg.regularization == ("l1", 1e-3)  # a rate that does something, not 0
     ok(at.checkbox(key="w_clip_on").check().run())
-    ok(at.number_input(key="w_clip").set_value(0.5).run())
+    ok(transient(at, "w_clip").set_value(0.5).run())
     ok(at.checkbox(key="w_clip_on").uncheck().run())
     ok(at.checkbox(key="w_clip_on").check().run())
     assert at.session_state.session.cfg.clip_norm == 0.5
@@ -165,10 +171,10 @@ def test_widgets_that_come_back_keep_their_values():
         ok(at.selectbox(key="w_sched").set_value(name).run())
         assert at.session_state.session.cfg.schedule.name == name
         if name == "cosine" and at.session_state.session.cfg.schedule.decay_epochs == 1000:
-            ok(at.number_input(key="w_decay_epochs").set_value(50).run())
+            ok(transient(at, "w_decay_epochs").set_value(50).run())
     assert at.session_state.session.cfg.schedule.decay_epochs == 50
     ok(at.selectbox(key="w_gen").set_value("blobs").run())
-    ok(at.slider(key="w_classes").set_value(4).run())
+    ok(transient(at, "w_classes").set_value(4).run())
     ok(at.selectbox(key="w_gen").set_value("xor").run())
     ok(at.selectbox(key="w_gen").set_value("blobs").run())
     assert at.session_state.session.dataset.classes == 4  # as the slider was left
@@ -198,7 +204,7 @@ def test_optimizer_change_is_mirrored_in_url(app):
     assert app.session_state.session.cfg.optimizer.name == "adam"
     assert app.query_params["opt"] == "adam"
     assert {"b1", "b2", "eps"} <= set(app.query_params)  # adam's hyper-parameters travel too
-    assert app.number_input(key="w_b1").value == pytest.approx(0.9)
+    assert transient(app, "w_b1").value == pytest.approx(0.9)
     ok(app.selectbox(key="w_opt").set_value("sgd").run())
     assert "opt" not in app.query_params and "b1" not in app.query_params
 
@@ -235,7 +241,7 @@ def test_valid_link_is_applied():
     assert at.selectbox(key="w_opt").value == "adam"
     assert at.select_slider(key="w_lr").value == 0.01
     assert at.number_input(key="w_layers").value == 2
-    assert at.number_input(key="w_h0").value == 8
+    assert transient(at, "w_h0").value == 8
     assert at.query_params["opt"] == "adam" and at.query_params["hidden"] == "8,8"
 
 
@@ -471,7 +477,7 @@ def test_page_queues_the_neighbouring_networks_for_warm_up(monkeypatch):
     assert queued, "the page did not call warm.prewarm"
     hidden = sorted(key[0].sizes[1:-1] for key, _ in queued[-1])
     assert (4, 2, 4) in hidden and (5, 2) in hidden and (4,) in hidden
-    ok(at.number_input(key="w_h0").set_value(5).run())
+    ok(transient(at, "w_h0").set_value(5).run())
     assert (6, 2) in [key[0].sizes[1:-1] for key, _ in queued[-1]]  # the queue follows the network shown
 
 
@@ -568,3 +574,15 @@ def test_the_metrics_tab_names_the_epoch_of_its_numbers():
     at = new_app()
     click(at, "Step 10")
     assert "At epoch 10" in [c.value for c in at.caption]
+
+
+def test_the_cosine_final_fraction_is_a_control_and_a_link_keeps_it():
+    at = new_app({"sched": "cosine", "final": "0.1"})
+    assert transient(at, "w_final").value == pytest.approx(0.1)
+    click(at, "Step 10")
+    ok(at.select_slider(key="w_lr").set_value(0.1).run())  # a learning rate is not part of the network
+    s = at.session_state.session
+    assert s.cfg.schedule.final_fraction == pytest.approx(0.1) and s.epoch == 10
+    ok(transient(at, "w_final").set_value(0.3).run())
+    assert at.session_state.session.cfg.schedule.final_fraction == pytest.approx(0.3)
+    assert "final=0.3" in "&".join(f"{k}={v}" for k, v in at.query_params.items())

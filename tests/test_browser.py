@@ -185,3 +185,63 @@ def test_classroom_layouts_show_the_board_play_and_the_counter_without_scrolling
         seen = pg.evaluate(VISIBLE)
         browser.close()
     assert seen == {"board": True, "play": True, "counter": True, "glyphs": False}, seen
+
+
+def test_settings_that_were_hidden_come_back_as_they_were(app_url):
+    """In a browser Streamlit brought a widget that had not been drawn back with its default (k = 2, h2 = 1,
+    β₁ = 0) and applied that on the next click; ε carried from one optimiser to the next."""
+    with sync_playwright() as p:
+        browser = launch(p)
+        pg = browser.new_page(viewport={"width": 1500, "height": 1000})
+        pg.goto(f"{app_url}?gen=xor&opt=adam&hidden=4,3&n=100")
+        wait_board(pg)
+        sb = pg.locator('section[data-testid="stSidebar"]')
+
+        def settle():
+            pg.wait_for_timeout(300)
+            pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+            pg.wait_for_timeout(300)
+
+        def enter(name, value):
+            box = sb.get_by_role("spinbutton", name=name, exact=True)
+            box.fill(str(value))
+            box.press("Enter")
+            settle()
+
+        def shown(name):
+            return sb.get_by_role("spinbutton", name=name, exact=True).input_value()
+
+        def step10():
+            pg.get_by_role("button", name="Step 10").click()
+            settle()
+
+        enter("Batch size k", 25)
+        sb.get_by_text("Full batch").click()
+        settle()
+        step10()
+        sb.get_by_text("Mini-batch").click()
+        settle()
+        assert shown("Batch size k") == "25" and "batch=25" in pg.url
+
+        enter("b1", 0.5)
+        sb.get_by_role("combobox", name="Optimiser").click()  # Optimiser → momentum
+        pg.get_by_role("option", name="momentum", exact=True).click()
+        settle()
+        step10()
+        sb.get_by_role("combobox", name="Optimiser").click()
+        pg.get_by_role("option", name="adam", exact=True).click()
+        settle()
+        assert float(shown("b1")) == 0.5 and float(shown("eps")) == 1e-8
+
+        sb.get_by_role("combobox", name="Optimiser").click()
+        pg.get_by_role("option", name="adagrad", exact=True).click()
+        settle()
+        assert float(shown("eps")) == 1e-7  # adagrad's own default, not Adam's
+
+        enter("Hidden layers", 1)
+        step10()
+        enter("Hidden layers", 2)
+        assert shown("h2") == "3"
+        step10()
+        assert "hidden=4%2C3" in pg.url or "hidden=4,3" in pg.url
+        browser.close()
