@@ -15,7 +15,7 @@ from pathlib import Path
 from playground.browser import epoch, launch, running_app, wait_board
 
 SHOTS = {
-    # name: (query, clicks on "Step 10", viewport height)
+    # name: (query, clicks on "Step 10", viewport height or (width, height))
     "screenshot": (
         "gen=spiral&n=500&test=0.3&features=x1,x2,sin(x1),sin(x2)&hidden=6,6&opt=adam&lr=0.01&batch=32",
         60,
@@ -29,6 +29,9 @@ SHOTS = {
     "dead": ("gen=circle&hidden=8,8,8,8&act=relu&init=he&lr=10", 3, 1000),  # the dead-ReLU notice
     "present": ("gen=xor&hidden=4,4&opt=adam&lr=0.01&present=1&hide=data,optimizer,share", 20, 1000),
     # the panels under the board: only the tabs are kept in the picture
+    # a laptop and a projector at 1280×720: the whole board, Play and the counter without scrolling
+    "laptop_720": ("gen=spiral&n=400&hidden=8,8&opt=adam&lr=0.01&batch=32", 30, (1280, 720)),
+    "projector_720": ("gen=spiral&n=400&hidden=8,8&opt=adam&lr=0.01&batch=32&present=1", 30, (1280, 720)),
     "inspector": ("preset=worked_2-2-2-2", 0, 2600),
     "race": ("gen=spiral&n=400&hidden=8,8&batch=10&lr=0.01", 0, 2600),
 }
@@ -56,8 +59,9 @@ def shoot(names: list[str], out: Path) -> list[Path]:
     with running_app() as url, sync_playwright() as p:
         browser = launch(p)
         for name in names:
-            query, steps, height = SHOTS[name]
-            page = browser.new_page(viewport={"width": 1500, "height": height})
+            query, steps, size = SHOTS[name]
+            width, height = size if isinstance(size, tuple) else (1500, size)
+            page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(f"{url}?{query}")
             wait_board(page, timeout=120_000)
             button = page.get_by_role("button", name="Step 10", exact=True)
