@@ -11,6 +11,7 @@ import json
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -79,6 +80,14 @@ def keep_tool(options: list[str], default: str) -> None:
         last = ss.get("last_tool")
         ss.w_tool = last if last in options else default
     ss.last_tool = ss.w_tool
+
+
+def own_points(s: Session) -> bool:
+    """The session's points are not (only) its generator's: drawn, erased, loaded or imported."""
+    if "generator" not in s.cfg.data:
+        return True
+    gen = load_dataset(s.cfg)
+    return gen.n != s.dataset.n or not (np.array_equal(gen.x, s.dataset.x) and np.array_equal(gen.y, s.dataset.y))
 
 
 def install_session(s: Session) -> None:
@@ -199,14 +208,14 @@ restore_widgets()
 ss.drawn_before, ss.drawn_now = ss.get("drawn_now", set()), set()  # transient widgets drawn in the last run
 
 
-def remember(undo: list, ds) -> None:
+def remember(undo: list, ds, cfg: Config) -> None:
     """Keep a data set for Undo: the list is changed in place, never reassigned (see on_stroke)."""
-    undo.append(ds)
+    undo.append((ds, cfg))  # the config too: undoing a new data set brings its settings back with its points
     del undo[:-MAX_UNDO]
 
 
 def push_undo() -> None:
-    remember(ss.undo, ss.session.dataset)
+    remember(ss.undo, ss.session.dataset, ss.session.cfg)
 
 
 def hold_view() -> None:
@@ -249,8 +258,11 @@ def on_settings(key: str | None = None) -> None:
     old = ss.session.cfg
     if cfg.problem != old.problem or cfg.data != old.data or cfg.test_fraction != old.test_fraction:
         try:
+            drawn = own_points(ss.session)
             push_undo()
             new_session(cfg)
+            if drawn:
+                notice("The points you drew or loaded were replaced by new ones — Undo brings them back.")
         except ConfigError as e:
             notice(f"Not applied — {e}")
             set_widgets(old)
@@ -318,7 +330,7 @@ def on_stroke() -> None:
                 notes.append(f"Drawing not applied — {e if isinstance(e, DataError) else 'a malformed stroke'}")
             else:
                 view = bd.view_bounds(session.dataset, view)  # the board holds its extent while drawing
-                remember(undo, session.dataset)
+                remember(undo, session.dataset, session.cfg)
                 session.set_dataset(ds)
         acks.append(stroke["id"])
         del acks[: -2 * bd.MAX_UNACKED]
@@ -333,11 +345,16 @@ def on_stroke() -> None:
 def on_undo() -> None:
     if ss.undo:
         hold_view()
-        ds = ss.undo.pop()
-        try:
-            ss.session.set_dataset(ds)
-        except ValueError:
-            notice("Undo not possible: that data set belongs to another kind of problem")
+        ds, cfg = ss.undo.pop()
+        old = ss.session.cfg
+        if (cfg.problem, cfg.data, cfg.test_fraction) == (old.problem, old.data, old.test_fraction):
+            ss.session.set_dataset(ds)  # drawn or erased points: training goes on
+            return
+        try:  # another data set was chosen since: its settings come back with its points
+            new_session(replace(old, problem=cfg.problem, data=cfg.data, test_fraction=cfg.test_fraction), ds)
+        except (ConfigError, ValueError):
+            new_session(cfg, ds)
+        set_widgets(ss.session.cfg)
 
 
 @serial

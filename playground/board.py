@@ -109,7 +109,10 @@ def base_figures(s: Session, big: bool = False, view: tuple[float, float, float,
     ds = s.dataset
     n_targets = ds.y.shape[1] if ds.problem == "regression" else 0
     b = view or view_bounds(ds)
-    text, key = _base_json(ds.problem, ds.dim, ds.classes, n_targets, b, target_range(s), s.spec.n_layers, big)
+    has_test = bool(ds.test.any())
+    text, key = _base_json(
+        ds.problem, ds.dim, ds.classes, n_targets, b, target_range(s), s.spec.n_layers, big, has_test
+    )
     return {"figs": json.loads(text), "figs_key": key}
 
 
@@ -123,6 +126,7 @@ def _base_json(
     t_range: tuple[float, float],
     L: int,
     big: bool,
+    has_test: bool = True,
 ) -> tuple[str, str]:
     empty_h = {k: np.zeros(0) for k in ("epoch", "train_loss", "test_loss", "reg_loss", "test_score")}
     empty_h["grad_norm"] = np.zeros((0, L))
@@ -156,7 +160,7 @@ def _base_json(
         )
         f.update(z=[[None, None], [None, None]], x=list(b[:2]), y=list(b[2:]), colorbar={"thickness": 12, "len": 0.8})
     board.update_layout(height=None, autosize=True, uirevision="board")
-    loss = figures.loss_figure(empty_h, problem, big=big)
+    loss = figures.loss_figure(empty_h, problem, big=big, has_test=has_test)
     grad = figures.gradient_figure(empty_h, (1,) * (L + 1), big=big)  # its legend names depend on L only
     for f in (loss, grad):
         f.update_layout(height=None, autosize=True, uirevision="keep")

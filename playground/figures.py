@@ -267,9 +267,12 @@ def curve_figure(
 # ---- curves over epochs -------------------------------------------------------------------------
 
 
-def loss_figure(h: dict[str, np.ndarray], problem: str, log_y: bool = True, height: int = 300, big=False) -> go.Figure:
+def loss_figure(
+    h: dict[str, np.ndarray], problem: str, log_y: bool = True, height: int = 300, big=False, has_test: bool = True
+) -> go.Figure:
     """Train and test data loss, regularisation loss, and accuracy (or R²) on a second axis.
-    Trace order is fixed (train, test, regularisation, score) so the live view can restyle in place."""
+    Trace order is fixed (train, test, regularisation, score) so the live view can restyle in place. Without
+    test points the test traces stay (empty) but the legend does not name them."""
     fig = go.Figure()
     n = len(h.get("epoch", ()))
     i = decimate(n)
@@ -280,7 +283,15 @@ def loss_figure(h: dict[str, np.ndarray], problem: str, log_y: bool = True, heig
         ("reg_loss", "regularisation", REG_COLOR, "dot"),
     ):
         vals = h[key][i] if n and (key != "reg_loss" or np.any(h[key])) else []
-        fig.add_trace(go.Scatter(x=ep, y=vals, name=name, line={"color": color, "dash": dash, "width": 2.5}))
+        fig.add_trace(
+            go.Scatter(
+                x=ep,
+                y=vals,
+                name=name,
+                line={"color": color, "dash": dash, "width": 2.5},
+                showlegend=has_test or key != "test_loss",
+            )
+        )
     score = "accuracy" if problem == "classification" else "R²"
     fig.add_trace(
         go.Scatter(
@@ -288,6 +299,7 @@ def loss_figure(h: dict[str, np.ndarray], problem: str, log_y: bool = True, heig
             y=h["test_score"][i] if n else [],
             name=f"test {score}",
             yaxis="y2",
+            showlegend=has_test,
             line={"color": ACC_COLOR, "width": 1.5, "dash": "dash"},
         )
     )

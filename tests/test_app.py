@@ -586,3 +586,20 @@ def test_the_cosine_final_fraction_is_a_control_and_a_link_keeps_it():
     ok(transient(at, "w_final").set_value(0.3).run())
     assert at.session_state.session.cfg.schedule.final_fraction == pytest.approx(0.3)
     assert "final=0.3" in "&".join(f"{k}={v}" for k, v in at.query_params.items())
+
+
+def test_undo_after_another_data_set_brings_its_settings_back_and_replaced_points_are_said_so():
+    at = new_app({"gen": "xor", "n": "100"})
+    xor = at.session_state.session.dataset
+    ok(at.selectbox(key="w_gen").set_value("moons").run())
+    assert at.session_state.session.cfg.data["generator"] == "moons" and not warnings(at)  # generated: nothing lost
+    click(at, "Undo")
+    s = at.session_state.session
+    assert s.cfg.data["generator"] == "xor" and at.selectbox(key="w_gen").value == "xor"
+    np.testing.assert_array_equal(s.dataset.x, xor.x)
+    assert at.query_params["gen"] in ("xor", ["xor"])
+    click(at, "Clear")  # own points now (none at all): a new test fraction replaces them, and says so
+    ok(at.slider(key="w_test").set_value(0.3).run())
+    assert warnings(at) == ["The points you drew or loaded were replaced by new ones — Undo brings them back."]
+    click(at, "Undo")
+    assert at.session_state.session.dataset.n == 0 and at.session_state.session.cfg.test_fraction == 0.5

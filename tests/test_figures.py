@@ -585,3 +585,15 @@ def test_frames_keep_significant_digits_of_tiny_gradients():
         None,
         12350.0,
     ]
+
+
+def test_the_loss_legend_names_test_curves_only_when_there_are_test_points():
+    from engine.config import parse_config
+    from engine.session import Session
+
+    for frac, shown in ((0.0, False), (0.5, True)):
+        s = Session(parse_config({"data": {"generator": "xor", "n": 40}, "test_fraction": frac}))
+        loss = board.base_figures(s)["figs"]["loss"]["data"]
+        legend = [t["name"] for t in loss if t.get("showlegend", True)]
+        assert ("test loss" in legend) is shown and ("test accuracy" in legend) is shown
+        assert "train loss" in legend
