@@ -620,7 +620,9 @@ box_network.selectbox(
     key="w_init",
     on_change=on_settings,
     args=("w_init",),
-    help="Starting weights. zeros shows the symmetry problem: every neuron of a layer stays identical.",
+    help="Starting weights. zeros shows why they must be random: every neuron of a layer gets the same gradient "
+    "and stays identical (with sigmoid); with tanh or relu a hidden layer outputs 0, so only the output's bias "
+    "ever learns.",
 )
 
 box_optimizer = sb.container(key="sec_optimizer")

@@ -75,7 +75,8 @@ def render_metrics(s: Session, big: bool) -> None:
                 part = "test" if s.dataset.test.any() else "training"
                 st.caption(f"ROC AUC {rep['roc_auc']:.3f} on the {part} points")
         st.caption(
-            f"Network {'-'.join(map(str, s.spec.sizes))} · {s.spec.activation} · loss {s.spec.loss} · "
+            f"Network {'-'.join(map(str, s.spec.sizes))}"
+            f"{f' · {s.spec.activation}' if s.spec.n_layers > 1 else ' (no hidden layer)'} · loss {s.spec.loss} · "
             f"{s.dataset.n} points ({int(s.dataset.test.sum())} test)"
         )
     with m2:
