@@ -231,6 +231,8 @@ def frame(
     out["grad"] = {
         "e": h["epoch"][j].tolist() if n else [],
         "g": [nan2none(h["grad_norm"][j, l]) for l in range(s.spec.n_layers)] if n else [[]] * s.spec.n_layers,
+        # every gradient of the latest epoch exactly 0 (a log axis would show an empty chart)
+        "zero": bool(n and np.all(h["grad_norm"][-1] == 0)),
     }
     return out
 

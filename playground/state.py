@@ -301,6 +301,8 @@ def page_css(hidden: set[str], present: bool) -> str:
     """Page styles: hidden sections (widgets stay, so settings keep their values) and projector type sizes."""
     rules = [
         ".block-container{padding-top:1.2rem;padding-bottom:1rem}",
+        # a wide inspector equation (5–6-neuron layers) scrolls sideways instead of being cut off
+        ".katex-display{overflow-x:auto;overflow-y:hidden;padding:2px 0 6px}",
         # Streamlit's header is opaque once the sidebar is folded and would cover Play and the epoch counter:
         # see-through, and clicks pass to the page except on its own buttons (», the menu)
         'header[data-testid="stHeader"]{background:transparent!important}',

@@ -245,3 +245,17 @@ def test_settings_that_were_hidden_come_back_as_they_were(app_url):
         step10()
         assert "hidden=4%2C3" in pg.url or "hidden=4,3" in pg.url
         browser.close()
+
+
+def test_the_gradient_chart_says_when_every_gradient_is_zero(app_url):
+    """A log axis cannot show 0: a dead network's gradient chart was blank with nothing said."""
+    with sync_playwright() as p:
+        browser = launch(p)
+        pg = browser.new_page(viewport={"width": 1500, "height": 1000})
+        pg.goto(f"{app_url}?gen=xor&init=zeros&act=tanh&n=100")
+        wait_board(pg)
+        before = epoch(pg)
+        pg.get_by_role("button", name="Step 10").click()
+        pg.wait_for_function(f"() => window.__bpMetrics.frames >= 2 && {before} !== null", timeout=60_000)
+        pg.get_by_text("is exactly 0").wait_for(timeout=30_000)
+        browser.close()

@@ -597,3 +597,15 @@ def test_the_loss_legend_names_test_curves_only_when_there_are_test_points():
         legend = [t["name"] for t in loss if t.get("showlegend", True)]
         assert ("test loss" in legend) is shown and ("test accuracy" in legend) is shown
         assert "train loss" in legend
+
+
+def test_a_frame_says_when_every_gradient_is_exactly_zero():
+    from engine.config import parse_config
+    from engine.session import Session
+
+    dead = Session(parse_config({"data": {"generator": "xor", "n": 40}, "init": "zeros", "activation": "tanh"}))
+    dead.train(2)
+    assert board.frame(dead, 1, "k", [])["grad"]["zero"] is True
+    alive = Session(parse_config({"data": {"generator": "xor", "n": 40}}))
+    alive.train(2)
+    assert board.frame(alive, 1, "k", [])["grad"]["zero"] is False

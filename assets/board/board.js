@@ -227,12 +227,18 @@ async function applyFrame(st, f) {
     await P.restyle(st.grad, { x: G.g.map(() => G.e), y: G.g }, G.g.map((_, i) => i));
     await logTicks(P, st.grad, G.g);
   }
-  const empty = !L.e.length; // the "press Play" note of an untrained network, last of each chart's annotations
+  // the last annotation of each chart: "press Play" while untrained; on the gradient chart also the word
+  // that every gradient is exactly 0 (a log axis shows nothing of them)
+  const empty = !L.e.length;
   for (const el of [st.loss, st.grad]) {
     const notes = el.layout.annotations || [];
-    if (notes.length && el.__bpEmpty !== empty) {
-      el.__bpEmpty = empty;
-      await P.relayout(el, { [`annotations[${notes.length - 1}].visible`]: empty });
+    if (!notes.length) continue;
+    if (el.__bpText === undefined) el.__bpText = notes[notes.length - 1].text;
+    const text = empty ? el.__bpText : el === st.grad && G.zero ? ZERO_GRADIENTS : null;
+    if (el.__bpNote !== text) {
+      el.__bpNote = text;
+      const i = notes.length - 1;
+      await P.relayout(el, { [`annotations[${i}].visible`]: text !== null, [`annotations[${i}].text`]: text || "" });
     }
   }
   st.board.dataset.epoch = f.label;
@@ -246,6 +252,8 @@ async function applyFrame(st, f) {
   requestAnimationFrame(() => { M.shownAt = performance.now(); M.shownSeq = f.seq; }); // painted
   if (M.seqs.length > 500) { M.seqs.splice(0, 250); M.applyMs.splice(0, 250); }
 }
+
+const ZERO_GRADIENTS = "Every ‖∂L/∂W‖ is exactly 0:<br>no weight changes";
 
 function pump(st) {
   if (st.busy || !st.latest || st.latest === st.shown) return;
