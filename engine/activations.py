@@ -26,9 +26,11 @@ def _gelu_prime(z: Array) -> Array:
 ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
     "sigmoid": sigmoid,
     "tanh": jnp.tanh,
-    "relu": lambda z: jnp.maximum(z, 0.0),
+    # written with `where` so that jax.grad at the kink z = 0 is the derivative below (relu′(0) = 0, elu′(0) = 1,
+    # as the explicit backprop, PyTorch and TF Playground use), not the ½ that jax.grad of max/min gives at a tie
+    "relu": lambda z: jnp.where(z > 0, z, 0.0),
     "leaky_relu": lambda z: jnp.where(z > 0, z, LEAKY_SLOPE * z),
-    "elu": lambda z: jnp.where(z > 0, z, jnp.expm1(jnp.minimum(z, 0.0))),
+    "elu": lambda z: jnp.where(z > 0, z, jnp.expm1(jnp.where(z > 0, 0.0, z))),
     "gelu": gelu,
     "linear": lambda z: z,
 }

@@ -4,9 +4,10 @@ import numpy as np
 from sklearn import metrics as skm
 
 
-def classification_report(labels: np.ndarray, probs: np.ndarray, classes: int) -> dict:
+def classification_report(labels: np.ndarray, probs: np.ndarray, classes: int, scores=None) -> dict:
     """Accuracy, per-class precision / recall / F1 (nan where undefined), the confusion matrix (rows: true
-    class), and ROC AUC for two classes."""
+    class), and ROC AUC for two classes, of `scores` (class 1's unclipped output) where given, else of class 1's
+    probability."""
     labels = np.asarray(labels, int)
     if len(labels) == 0:
         return {}
@@ -23,7 +24,7 @@ def classification_report(labels: np.ndarray, probs: np.ndarray, classes: int) -
         "confusion": skm.confusion_matrix(labels, pred, labels=ks).tolist(),
     }
     if classes == 2 and len(set(labels.tolist())) == 2:
-        out["roc_auc"] = float(skm.roc_auc_score(labels, probs[:, 1]))
+        out["roc_auc"] = float(skm.roc_auc_score(labels, probs[:, 1] if scores is None else scores))
     return out
 
 

@@ -31,6 +31,21 @@ _FACTORIES: dict[str, Callable[..., optax.GradientTransformation]] = {
 }
 
 
+def fill_accumulators(opt_state, hyper: dict[str, Array]):
+    """Adagrad's Σg² starts at `initial_accumulator_value`: `init` filled it from the placeholder the optimiser
+    was built with (the number is traced, so the program is built once), so it is set here from the real one."""
+    if "initial_accumulator_value" not in hyper:
+        return opt_state
+    v = hyper["initial_accumulator_value"]
+    return jax.tree.map(
+        lambda s: s._replace(sum_of_squares=jax.tree.map(lambda a: jnp.full_like(a, v), s.sum_of_squares))
+        if isinstance(s, optax.ScaleByRssState)
+        else s,
+        opt_state,
+        is_leaf=lambda s: isinstance(s, optax.ScaleByRssState),
+    )
+
+
 class SwitchState(NamedTuple):
     member: Array  # which member's update runs (a float so that it is set like any injected number)
     inner: tuple

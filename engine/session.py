@@ -160,11 +160,12 @@ def to_data(ds: Dataset, spec: Spec, test: bool) -> Data:
     return Data(jnp.asarray(xp), jnp.asarray(targets, jnp.float32), jnp.asarray(labels), jnp.int32(n))
 
 
-@per_spec()
-def outputs(spec: Spec, params: Params, x: jax.Array) -> jax.Array:
-    """The network's outputs for raw inputs: class probabilities, or regression values."""
+@per_spec("raw")
+def outputs(spec: Spec, params: Params, x: jax.Array, raw: bool = False) -> jax.Array:
+    """The network's outputs for raw inputs: class probabilities, or regression values; `raw`: the output
+    activation's own values (a tanh or linear output unclipped: the scores a ROC curve ranks)."""
     a = output_activation(spec.out_act, logits(params, apply_features(spec.features, x), spec.activation))
-    return class_probabilities(a, spec.out_act) if spec.problem == "classification" else a
+    return class_probabilities(a, spec.out_act) if spec.problem == "classification" and not raw else a
 
 
 def params_to_numpy(params: Params) -> dict[str, np.ndarray]:
@@ -386,14 +387,14 @@ class Session:
     def features(self, x: np.ndarray) -> jnp.ndarray:
         return apply_features(self.spec.features, jnp.asarray(x, jnp.float32))
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
+    def predict(self, x: np.ndarray, raw: bool = False) -> np.ndarray:
         """Outputs for raw inputs: (n, k) class probabilities, or (n, m) regression values (rows padded to a
-        size bucket, so that a new point compiles nothing)."""
+        size bucket, so that a new point compiles nothing); `raw`: the output activation's values."""
         x = np.asarray(x, np.float32)
         n = len(x)
         padded = np.zeros((limits.bucket(max(n, 1)), x.shape[1]), np.float32)
         padded[:n] = x
-        return np.asarray(outputs(self.spec, self.params, padded))[:n]
+        return np.asarray(outputs(self.spec, self.params, padded, raw=raw))[:n]
 
     def grid(
         self, g: int = 100, bounds: tuple[float, float, float, float] | None = None, params: Params | None = None
@@ -445,7 +446,9 @@ class Session:
             return {}
         p = self.predict(x)
         if self.spec.problem == "classification":
-            return classification_report(y, p, self.dataset.classes)
+            # ROC AUC ranks the network's own scores: clipped to [0, 1], a tanh or linear output made ties
+            scores = self.predict(x, raw=True)[:, 0] if self.spec.sizes[-1] == 1 else None
+            return classification_report(y, p, self.dataset.classes, scores)
         return regression_report(y, p)
 
     def export(self) -> dict:

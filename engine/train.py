@@ -27,7 +27,7 @@ from engine.config import Optimizer, Schedule
 from engine.features import apply_features
 from engine.losses import class_probabilities, data_loss, per_sample
 from engine.model import Params, forward_points_last, forward_trace, logits
-from engine.optim import make_optimizer, schedule_factor, set_hyperparams
+from engine.optim import fill_accumulators, make_optimizer, schedule_factor, set_hyperparams
 from engine.programs import per_spec
 
 
@@ -76,8 +76,8 @@ class Data(NamedTuple):
 
 def regularization_loss(kind: str, params: Params, rate: Array) -> Array:
     """rate·Σ|W| (l1) or rate·½ΣW² (l2) over the weights, not the biases."""
-    if kind == "l1":
-        return rate * sum(jnp.abs(W).sum() for W, _ in params)
+    if kind == "l1":  # W·sign(W) = |W|, with the subgradient sign(0) = 0: a weight at 0 stays there
+        return rate * sum((W * lax.stop_gradient(jnp.sign(W))).sum() for W, _ in params)
     if kind == "l2":
         return rate * 0.5 * sum((W**2).sum() for W, _ in params)
     return jnp.float32(0.0)
@@ -89,6 +89,7 @@ def init_state(spec: Spec, params: Params, hyper: dict[str, Array], seed: int) -
     spec, so that a new network leaves no per-shape operations behind)."""
     tx = spec.optimizer_tx()
     opt_state = set_hyperparams(tx.init(params), _optimizer_hyper(hyper))
+    opt_state = fill_accumulators(opt_state, hyper)
     return TrainState(params, opt_state, jax.random.key(seed), jnp.int32(0))
 
 
