@@ -32,5 +32,7 @@ def regression_report(y: np.ndarray, pred: np.ndarray) -> dict:
     if len(y) == 0:
         return {}
     out = {"mse": float(skm.mean_squared_error(y, pred)), "mae": float(skm.mean_absolute_error(y, pred))}
-    out["r2"] = float(skm.r2_score(y, pred)) if len(y) > 1 else float("nan")
+    # one R² for several targets, as the training curve computes it: 1 − Σres/Σtot pooled over every target
+    # (scikit-learn's variance_weighted average of the per-target R²; for one target the ordinary R²)
+    out["r2"] = float(skm.r2_score(y, pred, multioutput="variance_weighted")) if len(y) > 1 else float("nan")
     return out

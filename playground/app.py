@@ -648,7 +648,7 @@ box_optimizer.select_slider(
 for k, (default, lo, hi) in OPTIMIZERS[ss.w_opt].items():
     if f"w_{k}" not in ss:
         ss[f"w_{k}"] = default
-    transient(box_optimizer.number_input, k, lo, hi, key=f"w_{k}", format="%.6g", help=state.HYPER_HELP[k])
+    transient(box_optimizer.number_input, k, lo, hi, key=f"w_{k}", format="%.6g", help=state.hyper_help(ss.w_opt, k))
 box_optimizer.radio(
     "Batch",
     ("Full batch", "SGD (1)", "Mini-batch"),

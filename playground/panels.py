@@ -41,6 +41,13 @@ def score_name(s: Session) -> str:
     return "accuracy" if s.dataset.problem == "classification" else "R²"
 
 
+SCORE_HELP = {
+    "accuracy": "The share of points whose most probable class is their label.",
+    "R²": "1 − Σ(y − ŷ)² / Σ(y − ȳ)², pooled over every target and point (the curve and this tile alike): 1 is a "
+    "perfect fit, 0 no better than predicting the mean, below 0 worse.",
+}
+
+
 # ---- metrics ------------------------------------------------------------------------------------------
 def render_metrics(s: Session, big: bool) -> None:
     h = s.history.data
@@ -55,8 +62,8 @@ def render_metrics(s: Session, big: bool) -> None:
             a, b2 = st.columns(2)
             a.metric("Train loss", figures.loss_text(h["train_loss"][-1]))
             b2.metric("Test loss", figures.loss_text(h["test_loss"][-1]))
-            a.metric(f"Train {score}", figures.score_text(h["train_score"][-1]))
-            b2.metric(f"Test {score}", figures.score_text(h["test_score"][-1]))
+            a.metric(f"Train {score}", figures.score_text(h["train_score"][-1]), help=SCORE_HELP[score])
+            b2.metric(f"Test {score}", figures.score_text(h["test_score"][-1]), help=SCORE_HELP[score])
         rep = s.report(test=bool(s.dataset.test.any()))
         if s.dataset.problem == "classification" and rep:
             ratio = lambda v: f"{v:.3f}" if np.isfinite(v) else "–"  # noqa: E731  (– : never predicted)

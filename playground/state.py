@@ -39,11 +39,23 @@ HYPER_HELP = {
     "momentum": "β: v ← β·v + g, W ← W − η·v. Higher keeps more of past gradients.",
     "b1": "β₁: decay of Adam's first moment m ← β₁m + (1−β₁)g.",
     "b2": "β₂: decay of the second moment v ← β₂v + (1−β₂)g².",
-    "eps": "ε in the update η·m̂/(√v̂ + ε): guards against division by zero.",
+    "eps": "ε in Adam's update η·m̂/(√v̂ + ε), outside the root: guards against division by zero.",
     "decay": "ρ: decay of the running mean of g² in RMSprop.",
     "initial_accumulator_value": "Start value of Adagrad's sum of squared gradients.",
     "weight_decay": "λ: AdamW subtracts η·λ·W each step, apart from the gradient.",
 }
+
+
+HYPER_HELP_OF = {  # where an optimiser's number means something else than HYPER_HELP says
+    ("nesterov", "momentum"): "β: v ← β·v + g, W ← W − η·(g + β·v): the step looks ahead along the velocity.",
+    ("rmsprop", "eps"): "ε inside the root, as optax computes it: W ← W − η·g/√(s + ε), s the running mean of g².",
+    ("adagrad", "eps"): "ε inside the root, as optax computes it: W ← W − η·g/√(Σg² + ε).",
+}
+
+
+def hyper_help(optimizer: str, name: str) -> str:
+    """The tooltip of an optimiser's hyper-parameter, in that optimiser's own formula."""
+    return HYPER_HELP_OF.get((optimizer, name), HYPER_HELP[name])
 
 
 def problem_kind(cfg: Config) -> str:

@@ -114,3 +114,25 @@ def test_roc_auc_ranks_the_raw_scores():
     s = Session(parse_document(json.dumps(doc)))
     auc = s.report(test=False)["roc_auc"]
     assert auc == pytest.approx(roc_auc_score([0, 1, 0, 1], [-2, -1, 2, 3])) == 0.75
+
+
+def test_one_r2_for_several_targets_in_the_curve_and_the_panel():
+    """Targets [[1, .1], [2, .1], [3, .3], [4, .3]]: the curve pooled over targets and the panel averaged per
+    target disagreed (−0.03 against −2.0). Both are now 1 − Σres/Σtot over every target, checked in NumPy."""
+    y = np.array([[1, 0.1], [2, 0.1], [3, 0.3], [4, 0.3]])
+    doc = {
+        "problem": "regression",
+        "data": {"x": [[0, 0], [1, 0], [2, 0], [3, 0]], "y": y.tolist()},
+        "test_fraction": 0,
+        "hidden": [],
+        "activation": "linear",
+        "loss": "mse",
+        "batch_size": None,
+        "optimizer": {"name": "sgd", "learning_rate": 0.01},
+    }
+    s = Session(parse_document(json.dumps(doc)))
+    curve = float(s.train(1)["train_score"][-1])
+    pred = s.predict(s.dataset.x).astype(np.float64)
+    pooled = 1 - ((y - pred) ** 2).sum() / ((y - y.mean(0)) ** 2).sum()
+    assert s.report(test=False)["r2"] == pytest.approx(pooled, rel=1e-5)
+    assert curve == pytest.approx(pooled, rel=1e-4)
