@@ -17,11 +17,12 @@ ALLOWED_OUTPUT = {
     "bce": ("sigmoid",),
     "cross_entropy": ("softmax",),
 }
+# The data loss over a batch of n rows with m outputs, as the engine computes it (the inspector prints these)
 FORMULAS = {
-    "mse": r"L = \frac{1}{n\,m}\sum_i\sum_j (\hat y_{ij} - y_{ij})^2",
+    "mse": r"L = \frac{1}{n\,m}\sum_{i,j}(\hat y_{ij} - y_{ij})^2",
     "half_sse": r"L = \frac{1}{n}\sum_i \tfrac12\sum_j (y_{ij} - \hat y_{ij})^2",
-    "bce": r"L = -\frac{1}{n\,m}\sum_{i,j} y\log\hat y + (1-y)\log(1-\hat y)",
-    "cross_entropy": r"L = -\frac{1}{n}\sum_i\sum_j y_{ij}\log \mathrm{softmax}(z_i)_j",
+    "bce": r"L = -\frac{1}{n\,m}\sum_{i,j}\big(y_{ij}\ln\hat y_{ij} + (1-y_{ij})\ln(1-\hat y_{ij})\big)",
+    "cross_entropy": r"L = -\frac1n\sum_i\sum_k y_{ik}\ln\hat y_{ik}",
 }
 
 

@@ -14,6 +14,7 @@ import optax
 
 from engine.activations import DERIVATIVES, FORMULAS
 from engine.backprop import Step
+from engine.losses import FORMULAS as LOSS_FORMULAS  # the engine's own record of each loss: one copy
 from engine.train import Spec
 
 MAX_ROWS, MAX_COLS = 6, 6
@@ -83,12 +84,6 @@ def forward_section(step: Step, spec: Spec) -> Section:
     return sec
 
 
-LOSS_FORMULAS = {
-    "mse": r"L = \frac{1}{n\,m}\sum_{i,j}(\hat y_{ij} - y_{ij})^2",
-    "half_sse": r"L = \tfrac12\sum_{i,j}(y_{ij} - \hat y_{ij})^2",
-    "bce": r"L = -\frac{1}{n\,m}\sum_{i,j}\big(y_{ij}\ln\hat y_{ij} + (1-y_{ij})\ln(1-\hat y_{ij})\big)",
-    "cross_entropy": r"L = -\frac1n\sum_i\sum_k y_{ik}\ln\hat y_{ik}",
-}
 
 
 def loss_section(step: Step, spec: Spec, y: np.ndarray) -> Section:
@@ -108,7 +103,7 @@ def output_delta_formula(spec: Spec) -> str:
         return rf"{sup(DELTA, L)} = \frac{{\partial L}}{{\partial {sup('z', L)}}} = \frac{{1}}{{n}}(\hat y - y)"
     if spec.loss == "bce":
         return rf"{sup(DELTA, L)} = \frac{{\partial L}}{{\partial {sup('z', L)}}} = \frac{{1}}{{n\,m}}(\hat y - y)"
-    dl = {"mse": r"\frac{2}{n\,m}(\hat y - y)", "half_sse": r"(\hat y - y)"}[spec.loss]
+    dl = {"mse": r"\frac{2}{n\,m}(\hat y - y)", "half_sse": r"\frac{1}{n}(\hat y - y)"}[spec.loss]
     zL = sup("z", L)
     return rf"{sup(DELTA, L)} = \frac{{\partial L}}{{\partial \hat y}} \odot \sigma'({zL}) = {dl} \odot \sigma'({zL})"
 

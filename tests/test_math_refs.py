@@ -136,3 +136,74 @@ def test_one_r2_for_several_targets_in_the_curve_and_the_panel():
     pooled = 1 - ((y - pred) ** 2).sum() / ((y - y.mean(0)) ** 2).sum()
     assert s.report(test=False)["r2"] == pytest.approx(pooled, rel=1e-5)
     assert curve == pytest.approx(pooled, rel=1e-4)
+
+
+def _printed_loss(tex: str, yhat: np.ndarray, y: np.ndarray) -> float:
+    """The inspector's loss formula applied to the numbers it shows (each formula recognised by its text)."""
+    n, m = y.shape
+    if tex.startswith(r"L = \frac{1}{n\,m}\sum_{i,j}(\hat y_{ij} - y_{ij})^2"):
+        return ((yhat - y) ** 2).sum() / (n * m)
+    if tex.startswith(r"L = \frac{1}{n}\sum_i \tfrac12\sum_j (y_{ij} - \hat y_{ij})^2"):
+        return 0.5 * ((y - yhat) ** 2).sum() / n
+    if tex.startswith(r"L = -\frac{1}{n\,m}\sum_{i,j}\big(y_{ij}\ln\hat y_{ij}"):
+        return -(y * np.log(yhat) + (1 - y) * np.log(1 - yhat)).sum() / (n * m)
+    if tex.startswith(r"L = -\frac1n\sum_i\sum_k y_{ik}\ln\hat y_{ik}"):
+        return -(y * np.log(yhat)).sum() / n
+    raise AssertionError(f"unknown formula {tex}")
+
+
+def _printed_delta(tex: str, yhat: np.ndarray, y: np.ndarray, sigma_prime: np.ndarray) -> np.ndarray:
+    n, m = y.shape
+    rhs = tex.split("=")[-1]
+    if r"\frac{2}{n\,m}" in rhs:
+        d = 2 / (n * m) * (yhat - y)
+    elif r"\frac{1}{n\,m}" in rhs:
+        d = (yhat - y) / (n * m)
+    elif r"\frac{1}{n}" in rhs:
+        d = (yhat - y) / n
+    else:
+        raise AssertionError(f"no batch factor in {tex}")
+    return d * sigma_prime if r"\sigma'" in rhs else d
+
+
+CASES = {
+    "mse": ("regression", "linear", {"x": [[0.5, 1], [1, -1], [-0.3, 0.2], [2, 0.1]], "y": [0.3, -1, 0.5, 2]}),
+    "half_sse": ("regression", "sigmoid", {"x": [[0.5, 1], [1, -1], [-0.3, 0.2], [2, 0.1]], "y": [0.3, 0.1, 0.5, 0.9]}),
+    "bce": ("classification", "sigmoid", {"x": [[0.5, 1], [1, -1], [-0.3, 0.2], [2, 0.1]], "y": [0, 1, 1, 0]}),
+    "cross_entropy": (
+        "classification",
+        "softmax",
+        {"x": [[0.5, 1], [1, -1], [-0.3, 0.2], [2, 0.1]], "y": [0, 1, 2, 0]},
+    ),
+}
+
+
+@pytest.mark.parametrize("loss", sorted(CASES))
+def test_the_inspectors_formulas_give_its_numbers_for_a_batch(loss):
+    from engine.activations import DERIVATIVES
+    from playground import inspector
+
+    problem, out, data = CASES[loss]
+    doc = {
+        "problem": problem,
+        "data": data,
+        "test_fraction": 0,
+        "hidden": [3],
+        "activation": "tanh",
+        "loss": loss,
+        "output_activation": out,
+        "batch_size": None,
+        "seed": 3,
+    }
+    s = Session(parse_document(json.dumps(doc)))
+    step, _ = s.backprop_step("train")
+    _, y = s.rows("train")
+    y = np.asarray(y, np.float64).reshape(len(y), -1)
+    yhat = np.asarray(step.a[-1], np.float64)
+    assert len(y) == 4
+    tex = inspector.LOSS_FORMULAS[s.spec.loss]
+    assert _printed_loss(tex, yhat, y) == pytest.approx(step.data_loss, rel=1e-4)
+    z = np.asarray(step.z[-1], np.float64)
+    sp = np.asarray(DERIVATIVES[out](z)) if out != "softmax" else np.ones_like(z)
+    shown = _printed_delta(inspector.output_delta_formula(s.spec), yhat, y, sp)
+    np.testing.assert_allclose(shown, np.asarray(step.delta[-1]), rtol=1e-4, atol=1e-7)
