@@ -38,9 +38,11 @@ def fill_accumulators(opt_state, hyper: dict[str, Array]):
         return opt_state
     v = hyper["initial_accumulator_value"]
     return jax.tree.map(
-        lambda s: s._replace(sum_of_squares=jax.tree.map(lambda a: jnp.full_like(a, v), s.sum_of_squares))
-        if isinstance(s, optax.ScaleByRssState)
-        else s,
+        lambda s: (
+            s._replace(sum_of_squares=jax.tree.map(lambda a: jnp.full_like(a, v), s.sum_of_squares))
+            if isinstance(s, optax.ScaleByRssState)
+            else s
+        ),
         opt_state,
         is_leaf=lambda s: isinstance(s, optax.ScaleByRssState),
     )

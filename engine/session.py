@@ -132,7 +132,14 @@ def export_state(state: TrainState) -> dict:
 def initial_params(cfg: Config, spec: Spec) -> Params:
     if cfg.params is not None:
         return explicit_params(cfg.params, spec.sizes)
-    return init_params(jax.random.key(cfg.seed), list(spec.sizes), cfg.init)
+    return _initial_weights(spec, jax.random.key(cfg.seed), scheme=cfg.init)
+
+
+@per_spec("scheme")
+def _initial_weights(spec: Spec, key: jax.Array, scheme: str) -> Params:
+    """Seeded initial weights, one compiled program per spec (op by op, each new weight shape left a compiled
+    `uniform` behind that no eviction reached)."""
+    return init_params(key, list(spec.sizes), scheme)
 
 
 def make_hyper(cfg: Config) -> dict:

@@ -84,8 +84,6 @@ def forward_section(step: Step, spec: Spec) -> Section:
     return sec
 
 
-
-
 def loss_section(step: Step, spec: Spec, y: np.ndarray) -> Section:
     sec = Section("2 · Loss")
     sec.lines.append(LOSS_FORMULAS[spec.loss])
