@@ -1,4 +1,4 @@
-"""Final-evaluation metrics, through scikit-learn."""
+"""Final-evaluation metrics, through scikit-learn (R²: pooled over targets, as the training curve computes it)."""
 
 import numpy as np
 from sklearn import metrics as skm
@@ -28,11 +28,21 @@ def classification_report(labels: np.ndarray, probs: np.ndarray, classes: int, s
     return out
 
 
+def pooled_r2(y: np.ndarray, pred: np.ndarray) -> float:
+    """R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)², both sums over every target and point (ȳ per target): what the training
+    curve computes. nan where the targets do not vary (Σ(y − ȳ)² ≤ 1e-12, the curve's rule too). For several
+    targets with variance this is scikit-learn's `r2_score(…, multioutput="variance_weighted")`; a constant target
+    counts here with its residual, where scikit-learn drops it."""
+    y = np.asarray(y, np.float64).reshape(len(y), -1)
+    pred = np.asarray(pred, np.float64).reshape(len(pred), -1)
+    tot = float(((y - y.mean(0)) ** 2).sum())
+    return 1.0 - float(((y - pred) ** 2).sum()) / tot if tot > 1e-12 else float("nan")
+
+
 def regression_report(y: np.ndarray, pred: np.ndarray) -> dict:
     if len(y) == 0:
         return {}
     out = {"mse": float(skm.mean_squared_error(y, pred)), "mae": float(skm.mean_absolute_error(y, pred))}
-    # one R² for several targets, as the training curve computes it: 1 − Σres/Σtot pooled over every target
-    # (scikit-learn's variance_weighted average of the per-target R²; for one target the ordinary R²)
-    out["r2"] = float(skm.r2_score(y, pred, multioutput="variance_weighted")) if len(y) > 1 else float("nan")
+    # one R² for several targets, as the training curve computes it: pooled over every target (see pooled_r2)
+    out["r2"] = pooled_r2(y, pred)
     return out

@@ -103,6 +103,11 @@ def output_delta_formula(spec: Spec) -> str:
         return rf"{sup(DELTA, L)} = \frac{{\partial L}}{{\partial {sup('z', L)}}} = \frac{{1}}{{n\,m}}(\hat y - y)"
     dl = {"mse": r"\frac{2}{n\,m}(\hat y - y)", "half_sse": r"\frac{1}{n}(\hat y - y)"}[spec.loss]
     zL = sup("z", L)
+    if spec.out_act == "softmax":  # the softmax's Jacobian mixes a row's outputs: no elementwise σ′
+        return (
+            rf"g = \frac{{\partial L}}{{\partial \hat y}} = {dl},\quad "
+            rf"{sup(DELTA, L)} = \hat y \odot \big(g - \textstyle\sum_k g_k \hat y_k\big)"
+        )
     return rf"{sup(DELTA, L)} = \frac{{\partial L}}{{\partial \hat y}} \odot \sigma'({zL}) = {dl} \odot \sigma'({zL})"
 
 

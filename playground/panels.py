@@ -43,8 +43,9 @@ def score_name(s: Session) -> str:
 
 SCORE_HELP = {
     "accuracy": "The share of points whose most probable class is their label.",
-    "R²": "1 − Σ(y − ŷ)² / Σ(y − ȳ)², pooled over every target and point (the curve and this tile alike): 1 is a "
-    "perfect fit, 0 no better than predicting the mean, below 0 worse.",
+    "R²": "1 − Σ(y − ŷ)² / Σ(y − ȳ)², both sums pooled over every target and point, ȳ each target's mean (the "
+    "curve and this tile alike; not the mean of per-target R²): 1 is a perfect fit, 0 no better than predicting "
+    "the mean, below 0 worse.",
 }
 
 
