@@ -11,7 +11,7 @@ import numpy as np
 from sklearn import datasets as skd
 
 from engine import limits
-from engine.config import ONE_D_GENERATORS, Config, ConfigError
+from engine.config import ONE_D_GENERATORS, Config, ConfigError, shown
 
 SCALE = 5.0  # generated 2-D data lies in about [-6, 6]², as in TensorFlow Playground
 MAX_CSV_BYTES = limits.MAX_UPLOAD_BYTES
@@ -197,12 +197,6 @@ def generate(
 # ---- validation and CSV -------------------------------------------------------------------------
 
 
-def shown_text(s: str, limit: int = 60) -> str:
-    """A file's text or name in a one-line message, bounded."""
-    s = " ".join(s.split())
-    return s if len(s) <= limit else s[: limit - 1] + "…"
-
-
 def _all_numbers(row) -> bool:
     """Every entry a real number (JSON numbers or NumPy ones): not a string, a boolean or a nested list."""
     if isinstance(row, np.ndarray):
@@ -304,7 +298,7 @@ def parse_csv(
     try:
         rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep) if any(c.strip() for c in r)]
     except csv.Error as e:
-        raise DataError(f"not a readable CSV file ({shown_text(str(e))})") from None
+        raise DataError(f"not a readable CSV file ({shown(str(e), 60)})") from None
     if sep == ";":  # … with decimal commas: 0,5 is 0.5
         rows = [[c.replace(",", ".") for c in r] for r in rows]
     if not rows:
@@ -377,9 +371,9 @@ def load_dataset(cfg: Config) -> Dataset:
                 with open(d["csv"], encoding="utf-8-sig") as f:
                     text = f.read(MAX_CSV_BYTES + 1)
             except OSError as e:
-                raise DataError(f"cannot read {shown_text(d['csv'])}: {e.strerror}") from None
+                raise DataError(f"cannot read {shown(d['csv'], 60)}: {e.strerror}") from None
             except UnicodeDecodeError:
-                raise DataError(f"{shown_text(d['csv'])} is not UTF-8 text") from None
+                raise DataError(f"{shown(d['csv'], 60)} is not UTF-8 text") from None
             return parse_csv(text, cfg.problem, d.get("classes"), cfg.test_fraction, cfg.seed)
         return from_points(
             d["x"], d["y"], cfg.problem, d.get("classes"), d.get("test"), test_fraction=cfg.test_fraction, seed=cfg.seed

@@ -32,7 +32,7 @@ from engine.losses import data_loss
 from engine.model import Params, logits
 from engine.optim import RACE_SEPARATOR
 from engine.programs import per_spec
-from engine.session import initial_params, make_hyper, make_spec, to_data
+from engine.session import initial_params, make_hyper, make_spec, steps_per_epoch, to_data
 from engine.train import Data, Spec, TrainState, init_state, regularization_loss, train_epochs
 
 
@@ -199,9 +199,7 @@ class Race:
         """Train every racer `epochs` more epochs, recording the path at least `snapshots` times (in compiled
         chunk sizes, so between `snapshots` and 10× as many points). Refused (ConfigError) past
         `limits.MAX_RACE_STEPS` mini-batch steps in all: one race must not hold a shared server for minutes."""
-        n_train = int((~self.dataset.test).sum())
-        b = self.base_spec.batch_size
-        per_epoch = max(1, -(-n_train // b)) if b else 1
+        per_epoch = steps_per_epoch(self.dataset, self.base_spec)
         steps = len(self.racers) * epochs * per_epoch
         if steps > limits.MAX_RACE_STEPS:
             most = max(1, limits.MAX_RACE_STEPS // (len(self.racers) * per_epoch))

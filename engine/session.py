@@ -90,6 +90,12 @@ def explicit_params(doc: dict, sizes: tuple[int, ...]) -> Params:
     return params
 
 
+def steps_per_epoch(ds: Dataset, spec: Spec) -> int:
+    """Mini-batch steps in one epoch over the training rows (1 for the full batch)."""
+    n = int((~ds.test).sum())
+    return max(1, -(-n // spec.batch_size)) if spec.batch_size else 1
+
+
 def numeric_array(v, path: str, shape: tuple[int, ...]) -> np.ndarray:
     """Nested lists of JSON numbers of exactly this shape (strings, booleans, ragged rows refused)."""
     try:
@@ -339,9 +345,7 @@ class Session:
 
     @property
     def steps_per_epoch(self) -> int:
-        n = int((~self.dataset.test).sum())
-        b = self.spec.batch_size
-        return max(1, -(-n // b)) if b else 1
+        return steps_per_epoch(self.dataset, self.spec)
 
     @property
     def n_weights(self) -> int:

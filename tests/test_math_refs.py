@@ -187,10 +187,8 @@ def test_roc_auc_ranks_the_raw_scores():
     assert auc == pytest.approx(roc_auc_score([0, 1, 0, 1], [-2, -1, 2, 3])) == 0.75
 
 
-def test_one_r2_for_several_targets_in_the_curve_and_the_panel():
-    """Targets [[1, .1], [2, .1], [3, .3], [4, .3]]: the curve pooled over targets and the panel averaged per
-    target disagreed (−0.03 against −2.0). Both are now 1 − Σres/Σtot over every target, checked in NumPy."""
-    y = np.array([[1, 0.1], [2, 0.1], [3, 0.3], [4, 0.3]])
+def _linear_fit_r2(y: np.ndarray) -> tuple[Session, float]:
+    """A linear model on four points with targets y, one full-batch epoch: the session and the curve's R²."""
     doc = {
         "problem": "regression",
         "data": {"x": [[0, 0], [1, 0], [2, 0], [3, 0]], "y": y.tolist()},
@@ -202,7 +200,14 @@ def test_one_r2_for_several_targets_in_the_curve_and_the_panel():
         "optimizer": {"name": "sgd", "learning_rate": 0.01},
     }
     s = Session(parse_document(json.dumps(doc)))
-    curve = float(s.train(1)["train_score"][-1])
+    return s, float(s.train(1)["train_score"][-1])
+
+
+def test_one_r2_for_several_targets_in_the_curve_and_the_panel():
+    """Targets [[1, .1], [2, .1], [3, .3], [4, .3]]: the curve pooled over targets and the panel averaged per
+    target disagreed (−0.03 against −2.0). Both are now 1 − Σres/Σtot over every target, checked in NumPy."""
+    y = np.array([[1, 0.1], [2, 0.1], [3, 0.3], [4, 0.3]])
+    s, curve = _linear_fit_r2(y)
     pred = s.predict(s.dataset.x).astype(np.float64)
     pooled = 1 - ((y - pred) ** 2).sum() / ((y - y.mean(0)) ** 2).sum()
     assert s.report(test=False)["r2"] == pytest.approx(pooled, rel=1e-5)
@@ -222,18 +227,7 @@ def test_r2_with_a_constant_target_is_the_same_in_the_curve_and_the_panel(y, def
     """A target that does not vary still counts with its residual in the pooled sums (scikit-learn's
     variance_weighted would drop it); with no target varying R² is undefined (nan) in both, not 0 or 1."""
     y = np.array(y, float)
-    doc = {
-        "problem": "regression",
-        "data": {"x": [[0, 0], [1, 0], [2, 0], [3, 0]], "y": y.tolist()},
-        "test_fraction": 0,
-        "hidden": [],
-        "activation": "linear",
-        "loss": "mse",
-        "batch_size": None,
-        "optimizer": {"name": "sgd", "learning_rate": 0.01},
-    }
-    s = Session(parse_document(json.dumps(doc)))
-    curve = float(s.train(1)["train_score"][-1])
+    s, curve = _linear_fit_r2(y)
     panel = s.report(test=False)["r2"]
     if not defined:
         assert np.isnan(curve) and np.isnan(panel)
