@@ -215,13 +215,18 @@ def test_settings_that_were_hidden_come_back_as_they_were(app_url):
             pg.get_by_role("button", name="Step 10").click()
             settle()
 
+        def url_has(*parts):  # the address is written after the run's widgets, so it may land a moment later
+            js = " || ".join(f"location.search.includes({p!r})" for p in parts)
+            pg.wait_for_function(f"() => {js}", timeout=15_000)
+            return True
+
         enter("Batch size k", 25)
         sb.get_by_text("Full batch").click()
         settle()
         step10()
         sb.get_by_text("Mini-batch").click()
         settle()
-        assert shown("Batch size k") == "25" and "batch=25" in pg.url
+        assert shown("Batch size k") == "25" and url_has("batch=25")
 
         enter("b1", 0.5)
         sb.get_by_role("combobox", name="Optimiser").click()  # Optimiser → momentum
@@ -243,7 +248,7 @@ def test_settings_that_were_hidden_come_back_as_they_were(app_url):
         enter("Hidden layers", 2)
         assert shown("h2") == "3"
         step10()
-        assert "hidden=4%2C3" in pg.url or "hidden=4,3" in pg.url
+        assert url_has("hidden=4%2C3", "hidden=4,3")
         browser.close()
 
 
