@@ -14,20 +14,13 @@ from typing import Any
 
 from engine import limits
 from engine.activations import HIDDEN, OUTPUT
+from engine.errors import ConfigError, DataError, shown
 from engine.features import FEATURES, ONE_D
-from engine.losses import ALLOWED_OUTPUT, LOSSES
+from engine.generators import CLASSIFICATION_GENERATORS, MULTI_CLASS_GENERATORS, ONE_D_GENERATORS, REGRESSION_GENERATORS
+from engine.generators import GENERATORS as GENERATORS  # re-exported: the page imports the names from here
+from engine.losses import ALLOWED_OUTPUT, LOSSES, default_output
 from engine.model import INITS
-
-
-class ConfigError(ValueError):
-    """A bad configuration; the message is one line naming the key."""
-
-
-CLASSIFICATION_GENERATORS = ("circle", "xor", "gaussians", "spiral", "moons", "blobs")
-REGRESSION_GENERATORS = ("plane", "gaussian_bumps", "sine", "square")
-ONE_D_GENERATORS = ("sine", "square")
-MULTI_CLASS_GENERATORS = ("gaussians", "spiral", "blobs")
-GENERATORS = CLASSIFICATION_GENERATORS + REGRESSION_GENERATORS
+from engine.points import validate_points
 
 # name -> {hyper-parameter: (default, low, high)}; every optimiser also takes learning_rate.
 OPTIMIZERS: dict[str, dict[str, tuple[float, float, float]]] = {
@@ -109,8 +102,6 @@ class Config:
         return "bce" if classes == 2 else "cross_entropy"
 
     def resolved_output(self, classes: int) -> str:
-        from engine.losses import default_output
-
         return self.output_activation or default_output(self.resolved_loss(classes), self.problem)
 
     def with_learning_rate(self, lr: float) -> Config:
@@ -158,18 +149,6 @@ class Config:
 
 def _fail(path: str, msg: str) -> ConfigError:
     return ConfigError(" ".join(f"{path}: {msg}".split()))  # one line, whatever a key or value held
-
-
-def shown(v: Any, limit: int = 40) -> str:
-    """A stranger's key or value in a message: JSON-quoted (newlines escaped), at most `limit` characters."""
-    if isinstance(v, str):
-        s = json.dumps(v[: limit + 1], ensure_ascii=False)[1:-1]
-    else:
-        try:
-            s = json.dumps(v)
-        except (TypeError, ValueError, RecursionError):
-            s = type(v).__name__
-    return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 def _text(v: Any, path: str, limit: int) -> str:
@@ -244,8 +223,6 @@ def _data(v: Any, problem: str, files: bool = False) -> dict:
         return {**v, **_classes(v)}
     if "x" in v and "y" in v:
         _obj(v, "data", ("x", "y", "classes", "test"))
-        from engine.data import DataError, validate_points
-
         v = {**v, **_classes(v)}
         try:
             validate_points(v["x"], v["y"], problem, v.get("classes"))

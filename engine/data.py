@@ -1,24 +1,20 @@
-"""Data sets: seeded generators, validation of inline points and CSV files, train/test split, CSV export."""
+"""Data sets: the points of a config (generated, inline or from a CSV file), the train/test split, CSV export."""
 
 from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sklearn import datasets as skd
 
 from engine import limits
-from engine.config import ONE_D_GENERATORS, Config, ConfigError, shown
+from engine.config import Config
+from engine.errors import ConfigError, DataError, shown
+from engine.generators import RECORDS as GENERATOR_RECORDS
+from engine.points import validate_points
 
-SCALE = 5.0  # generated 2-D data lies in about [-6, 6]², as in TensorFlow Playground
 MAX_CSV_BYTES = limits.MAX_UPLOAD_BYTES
-
-
-class DataError(ValueError):
-    """Bad points or a bad CSV file; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -81,89 +77,7 @@ class Dataset:
         return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
 
 
-# ---- generators ---------------------------------------------------------------------------------
-
-
-def _labels_xy(rng: np.random.Generator, x: np.ndarray, noise: float) -> np.ndarray:
-    return (x + rng.normal(0.0, SCALE * noise, x.shape)).astype(np.float32)
-
-
-def _circle(n, noise, k, rng):
-    x, y = skd.make_circles(n, noise=noise, factor=0.5, random_state=rng.integers(2**31))
-    return SCALE * x, 1 - y  # label 1 inside, as in TensorFlow Playground
-
-
-def _xor(n, noise, k, rng):
-    x = rng.uniform(-SCALE, SCALE, (n, 2))
-    x += np.sign(x) * 0.3  # keep points off the axes
-    y = (x[:, 0] * x[:, 1] > 0).astype(int)
-    return _labels_xy(rng, x, noise), y
-
-
-def _gaussians(n, noise, k, rng):
-    angles = 2 * np.pi * np.arange(k) / k + np.pi / 4
-    centres = 2.8 * np.stack([np.cos(angles), np.sin(angles)], 1)
-    y = np.arange(n) % k
-    x = centres[y] + rng.normal(0.0, 0.6 + 4 * noise, (n, 2))
-    return x, y
-
-
-def _spiral(n, noise, k, rng):
-    y = np.arange(n) % k
-    t = rng.uniform(0, 1, n)
-    r = SCALE * t
-    theta = 1.75 * 2 * np.pi * t + 2 * np.pi * y / k
-    x = np.stack([r * np.sin(theta), r * np.cos(theta)], 1)
-    return _labels_xy(rng, x, noise * 0.5), y
-
-
-def _moons(n, noise, k, rng):
-    x, y = skd.make_moons(n, noise=noise, random_state=rng.integers(2**31))
-    return 2.5 * (x - [0.5, 0.25]), y
-
-
-def _blobs(n, noise, k, rng):
-    x, y = skd.make_blobs(
-        n, centers=k, cluster_std=0.8 + 4 * noise, center_box=(-4.0, 4.0), random_state=rng.integers(2**31)
-    )
-    return x, y
-
-
-TRUE_PLANE = (0.5, -0.3, 1.0)  # y = w1·x1 + w2·x2 + b, the seeds' linear regression
-
-
-def _plane(n, noise, rng):
-    x = rng.uniform(-SCALE - 1, SCALE + 1, (n, 2))
-    w1, w2, b = TRUE_PLANE
-    return x, w1 * x[:, 0] + w2 * x[:, 1] + b + rng.normal(0, SCALE * noise, n)
-
-
-def _gaussian_bumps(n, noise, rng):
-    x = rng.uniform(-SCALE - 1, SCALE + 1, (n, 2))
-    bumps = [(-3, 2.5, 1.0), (0, 2.5, -1.0), (3, 2.5, 1.0), (-3, -2.5, -1.0), (0, -2.5, 1.0), (3, -2.5, -1.0)]
-    y = sum(s * np.exp(-((x[:, 0] - cx) ** 2 + (x[:, 1] - cy) ** 2) / 4.0) for cx, cy, s in bumps)
-    return x, y + rng.normal(0, noise, n)
-
-
-def _sine(n, noise, rng):
-    x = rng.uniform(-math.pi, math.pi, (n, 1))
-    return x, np.sin(x[:, 0]) + rng.normal(0, noise, n)
-
-
-def _square(n, noise, rng):
-    x = rng.uniform(-2.0, 2.0, (n, 1))
-    return x, x[:, 0] ** 2 + rng.normal(0, noise, n)
-
-
-CLASSIFIERS = {
-    "circle": _circle,
-    "xor": _xor,
-    "gaussians": _gaussians,
-    "spiral": _spiral,
-    "moons": _moons,
-    "blobs": _blobs,
-}
-REGRESSORS = {"plane": _plane, "gaussian_bumps": _gaussian_bumps, "sine": _sine, "square": _square}
+# ---- generated, inline and CSV data ---------------------------------------------------------------
 
 
 def split_mask(n: int, test_fraction: float, seed: int) -> np.ndarray:
@@ -177,94 +91,14 @@ def split_mask(n: int, test_fraction: float, seed: int) -> np.ndarray:
 def generate(
     name: str, n: int, noise: float = 0.1, seed: int = 0, classes: int = 2, test_fraction: float = 0.5
 ) -> Dataset:
-    rng = np.random.default_rng(seed)
-    if name in CLASSIFIERS:
-        x, y = CLASSIFIERS[name](n, noise, classes, rng)
-        return Dataset(
-            np.asarray(x, np.float32),
-            np.asarray(y, np.int32),
-            split_mask(n, test_fraction, seed),
-            "classification",
-            int(classes),
-        )
-    if name in REGRESSORS:
-        x, y = REGRESSORS[name](n, noise, rng)
-        y = np.asarray(y, np.float32).reshape(n, 1)
-        return Dataset(np.asarray(x, np.float32), y, split_mask(n, test_fraction, seed), "regression")
-    raise DataError(f"unknown generator {name!r}")
-
-
-# ---- validation and CSV -------------------------------------------------------------------------
-
-
-def _all_numbers(row) -> bool:
-    """Every entry a real number (JSON numbers or NumPy ones): not a string, a boolean or a nested list."""
-    if isinstance(row, np.ndarray):
-        return row.dtype.kind in "iuf"
-    return all(
-        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) for v in row
-    )
-
-
-def validate_points(x, y, problem: str, classes: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
-    """Check inline points: finite numbers, 1-D or 2-D inputs, labels 0..k-1, at most the row limit."""
-    if not isinstance(x, (list, np.ndarray)) or not isinstance(y, (list, np.ndarray)):
-        raise DataError("x and y must be lists")
-    if len(x) != len(y):
-        raise DataError(f"x has {len(x)} rows but y has {len(y)}")
-    if len(x) == 0:
-        raise DataError("no points")
-    if len(x) > limits.MAX_POINTS:
-        raise DataError(f"{len(x)} rows is more than the limit of {limits.MAX_POINTS}")
-    rows = [r if isinstance(r, (list, tuple, np.ndarray)) else [r] for r in x]
-    if not all(_all_numbers(r) for r in rows):
-        raise DataError("x must be rows of 1 or 2 numbers")
-    try:
-        xa = np.asarray(rows, dtype=np.float64)
-    except (ValueError, TypeError, OverflowError):
-        raise DataError("x must be rows of 1 or 2 numbers") from None
-    if xa.ndim != 2 or xa.shape[1] not in (1, 2):
-        raise DataError("x must be rows of 1 or 2 numbers")
-    if not np.isfinite(xa).all() or np.abs(xa).max() > limits.MAX_ABS_COORD:
-        raise DataError(f"x must be finite numbers within ±{limits.MAX_ABS_COORD:g}")
-    if not all(_all_numbers(v if isinstance(v, (list, tuple, np.ndarray)) else [v]) for v in y):
-        raise DataError("y must be numbers (labels or targets) of equal length")
-    try:
-        ya = np.asarray(y, dtype=np.float64)
-    except (ValueError, TypeError, OverflowError):
-        raise DataError("y must be numbers (labels or targets) of equal length") from None
-    if not np.isfinite(ya).all():
-        raise DataError("y must be finite numbers")
-    if classes is not None and (
-        isinstance(classes, bool) or not isinstance(classes, (int, float, np.integer)) or classes != int(classes)
-    ):
-        raise DataError("classes must be a whole number")
-    if problem == "classification":
-        if xa.shape[1] != 2:
-            raise DataError("classification needs 2 input columns (x1, x2); for y over one x use curve fitting")
-        if ya.ndim != 1 or (ya != np.round(ya)).any() or (ya < 0).any():
-            raise DataError("classification labels must be whole numbers 0, 1, …")
-        if ya.max() >= limits.MAX_CLASSES and not classes:
-            raise DataError(
-                f"labels must be 0..{limits.MAX_CLASSES - 1} (at most {limits.MAX_CLASSES} classes), "
-                f"found {int(ya.max())}"
-            )
-        k = int(classes) if classes else max(int(ya.max()) + 1, 2)
-        if not limits.MIN_CLASSES <= k <= limits.MAX_CLASSES:
-            raise DataError(f"{k} classes; the playground has {limits.MIN_CLASSES} to {limits.MAX_CLASSES}")
-        if ya.max() >= k:
-            raise DataError(f"labels must be 0..{k - 1}, found {int(ya.max())}")
-        return xa.astype(np.float32), ya.astype(np.int32), k
-    ya = ya.reshape(len(ya), -1)
-    if ya.shape[1] == 0:
-        raise DataError("each point needs a target value")
-    if ya.shape[1] > limits.MAX_OUTPUTS:
-        raise DataError(f"at most {limits.MAX_OUTPUTS} targets per point")
-    if np.abs(ya).max() > limits.MAX_ABS_TARGET:
-        raise DataError(
-            f"targets must be within ±{limits.MAX_ABS_TARGET:g} (rescale the data: the loss would overflow float32)"
-        )
-    return xa.astype(np.float32), ya.astype(np.float32), 0
+    gen = GENERATOR_RECORDS.get(name)
+    if gen is None:
+        raise DataError(f"unknown generator {name!r}")
+    x, y = gen.make(n, noise, classes, np.random.default_rng(seed))
+    x, test = np.asarray(x, np.float32), split_mask(n, test_fraction, seed)
+    if gen.problem == "classification":
+        return Dataset(x, np.asarray(y, np.int32), test, "classification", int(classes))
+    return Dataset(x, np.asarray(y, np.float32).reshape(n, 1), test, "regression")
 
 
 def from_points(x, y, problem: str, classes: int | None = None, test=None, test_fraction=0.0, seed=0) -> Dataset:
@@ -380,7 +214,3 @@ def load_dataset(cfg: Config) -> Dataset:
         )
     except DataError as e:
         raise ConfigError(f"data: {e}") from None
-
-
-def is_one_d(cfg: Config) -> bool:
-    return cfg.data.get("generator") in ONE_D_GENERATORS
