@@ -6,6 +6,8 @@ out with Streamlit; callbacks change session state only.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -17,11 +19,18 @@ from engine.session import Session
 from engine.views import layer_activations, neuron_maps
 from playground import board as bd
 from playground import figures, inspector, network, race_view, warp
+from playground.page import Page
 from playground.text import plain
 from playground.theme import DIVERGING
 
 ss = st.session_state
-VIEWS = ("Metrics", "Step inspector", "Network", "Hidden space", "Optimiser race", "History")
+
+
+def current() -> Page:
+    """This browser session's page state."""
+    return ss.page
+
+
 RACE_EPOCHS = (100, 300, 1000, 3000, 10000)
 
 
@@ -56,7 +65,7 @@ def render_metrics(s: Session, big: bool) -> None:
     with m1:
         score = score_name(s)
         when = f"At epoch {s.epoch:,}"
-        if ss.get("playing"):
+        if current().playing:
             when += ": these numbers stay at this epoch while Play runs and refresh when you pause"
         st.caption(when)
         if len(s.history):
@@ -98,13 +107,13 @@ def render_metrics(s: Session, big: bool) -> None:
 
 # ---- step inspector -------------------------------------------------------------------------------------
 def inspected(s: Session) -> str | int:
-    i = ss.get("inspect")
+    i = current().inspect
     return "train" if i is None or i >= s.dataset.n else int(i)
 
 
 def inspector_hyper(s: Session) -> dict[str, float]:
     opt = s.current_optimizer_state()
-    h = {k: float(v) for k, v in s.hyper.items() if k not in ("reg_rate", "dropout")}
+    h = {k: float(v) for k, v in s.hyper.injected(s.spec, s.hyper.learning_rate).items()}
     lr = inspector._find(opt, "learning_rate")
     if lr is not None:
         h["learning_rate"] = float(np.asarray(lr))
@@ -117,7 +126,8 @@ def held_out(s: Session, which: str | int) -> bool:
 
 
 def on_apply_step() -> None:
-    s: Session = ss.session
+    page = current()
+    s: Session = page.session
     which = inspected(s)
     if held_out(s, which):
         return  # the button is disabled; a stale click must not train on it either
@@ -125,11 +135,11 @@ def on_apply_step() -> None:
     s.apply_step(step, state)
     before = step.loss
     after = s.backprop_step(which)[0].loss
-    ss.successes = [*ss.get("successes", []), f"Applied the inspected step: its loss went {before:.6g} → {after:.6g}."]
+    page.successes.append(f"Applied the inspected step: its loss went {before:.6g} → {after:.6g}.")
 
 
 def on_inspect_batch() -> None:
-    ss.inspect = None
+    current().inspect = None
 
 
 def render_inspector(s: Session, big: bool) -> None:
@@ -174,7 +184,7 @@ def render_inspector(s: Session, big: bool) -> None:
     _, y = s.rows(which)
     if s.spec.dropout:
         st.caption("Dropout is off in the inspector: it shows the deterministic step.")
-    secs = inspector.sections(step, s.spec, y, inspector_hyper(s), float(s.hyper["reg_rate"]))
+    secs = inspector.sections(step, s.spec, y, inspector_hyper(s), s.cfg.regularization)
     st.caption(
         f"Epoch {s.epoch:,} · layers numbered from 1 as in the textbook: W⁽ˡ⁾ is the engine's W{{l−1}} "
         "(a·W + b convention, W shaped fan-in × fan-out); matrices larger than 6×6 are elided."
@@ -208,13 +218,12 @@ def render_network(s: Session, big: bool) -> None:
     if grads_on and (~ds.test).any():
         step, _ = s.backprop_step("train")
         grads = list(zip(step.dW, step.db, strict=True))
-    sel = ss.get("net_selected")
+    sel = current().net_selected
     fig = network.network_figure(maps, params, s.spec.features, grads, sel, g=24, big=big)
     event = st.plotly_chart(fig, width="stretch", key="net", on_select="rerun", selection_mode="points")
     pts = [p for p in (event.selection.points if event else []) if p.get("customdata") is not None]
     if pts:
-        ss.net_selected = tuple(int(v) for v in pts[0]["customdata"])
-        sel = ss.net_selected
+        sel = current().net_selected = tuple(int(v) for v in pts[0]["customdata"])
     if sel is not None and sel[0] < len(maps) and sel[1] < maps[sel[0]].shape[-1]:
         l, j = sel
         name = network.neuron_names(s.spec.sizes, s.spec.features)[l][j]
@@ -304,7 +313,7 @@ def render_warp(s: Session, big: bool) -> None:
 
 # ---- optimiser race ----------------------------------------------------------------------------------------
 def default_racers(s: Session) -> list[dict]:
-    lr = float(f"{float(s.hyper['learning_rate']):.6g}")
+    lr = float(f"{float(s.hyper.learning_rate):.6g}")
     return [
         {"optimizer": "sgd", "learning_rate": lr},
         {"optimizer": "momentum", "learning_rate": lr},
@@ -334,9 +343,9 @@ def racers_from_rows(rows: list[dict]) -> list[Optimizer]:
 def on_race() -> None:
     """Check the table; the race itself runs in the page (with a progress bar)."""
     try:
-        ss.race_request = (racers_from_rows(ss.race_rows), int(ss.w_race_epochs))
+        current().race.request = (racers_from_rows(current().race.rows), int(ss.w_race_epochs))
     except ConfigError as e:
-        ss.notices.append(f"Race not run — {e}")
+        current().notices.append(f"Race not run — {e}")
 
 
 def run_race(s: Session, racers: list[Optimizer], epochs: int) -> None:
@@ -350,19 +359,19 @@ def run_race(s: Session, racers: list[Optimizer], epochs: int) -> None:
         st.warning(plain(f"Race not run — {e}"))
         return
     bar.empty()
-    ss.race = race
-    ss.race_seconds = time.perf_counter() - t0
+    current().race.result = race
+    current().race.seconds = time.perf_counter() - t0
 
 
 def render_race(s: Session, big: bool) -> None:
     import pandas as pd
 
-    if "race_rows" not in ss:
-        ss.race_rows = default_racers(s)
+    if current().race.rows is None:
+        current().race.rows = default_racers(s)
     c1, c2 = st.columns([2.2, 1])
     with c1:
         edited = st.data_editor(
-            pd.DataFrame(ss.race_rows),
+            pd.DataFrame(current().race.rows),
             num_rows="dynamic",
             column_config={
                 "optimizer": st.column_config.SelectboxColumn(
@@ -385,7 +394,7 @@ def render_race(s: Session, big: bool) -> None:
             width="stretch",
             hide_index=True,
         )
-        ss.race_rows = edited.to_dict("records")
+        current().race.rows = edited.to_dict("records")
     with c2:
         st.select_slider(
             "Epochs",
@@ -403,11 +412,11 @@ def render_race(s: Session, big: bool) -> None:
             "on the same data with the same shuffling: only the update rule differs.",
         )
         st.caption("Other settings (network, loss, batch size, regularisation) are the sidebar's.")
-    if ss.get("race_request"):
-        racers, epochs = ss.race_request
-        ss.race_request = None
+    if current().race.request:
+        racers, epochs = current().race.request
+        current().race.request = None
         run_race(s, racers, epochs)
-    race: Race | None = ss.get("race")
+    race: Race | None = current().race.result
     if race is None:
         st.info("Pick optimisers and learning rates, then press Race.")
         return
@@ -417,7 +426,7 @@ def render_race(s: Session, big: bool) -> None:
     st.caption(
         f"{len(race.racers)} racers × {epochs:,} epochs, "
         f"{'side by side in one vmapped call' if race.together else 'one after the other'}: "
-        f"{ss.get('race_seconds', 0):.2f} s including compilation."
+        f"{current().race.seconds:.2f} s including compilation."
     )
     finals = race.metrics["train_loss"][:, -1]
     div = race.diverged()
@@ -496,3 +505,21 @@ def render_history(s: Session, big: bool) -> None:
             f"and each Play frame, at least {gap} apart (the gap doubles when the {limits.MAX_SNAPSHOTS} places "
             f"fill up); {len(epochs)} kept."
         )
+
+
+# ---- the tabs -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tab:
+    name: str  # its title
+    flag: str  # its name in ?hide=…
+    render: Callable[[Session, bool], None]  # draws it (the session, projector type)
+
+
+TABS = (
+    Tab("Metrics", "metrics", render_metrics),
+    Tab("Step inspector", "inspector", render_inspector),
+    Tab("Network", "diagram", render_network),
+    Tab("Hidden space", "warp", render_warp),
+    Tab("Optimiser race", "race", render_race),
+    Tab("History", "history", render_history),
+)

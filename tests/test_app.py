@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.data import DataError, parse_csv
-from playground import state
+from playground import controls, state
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "playground" / "app.py")
@@ -48,9 +48,18 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown)
 
 
-def transient(at: AppTest, key: str):
-    """A widget drawn under a key of its own each time it appears (`w_h1@2`, see app.transient)."""
-    [w] = [w for w in (*at.number_input, *at.slider, *at.select_slider) if w.key and w.key.split("@")[0] == key]
+def setting(at: AppTest, key: str):
+    """A setting's widget: drawn under a key of its own each time it appears (`w_h2@3`, see page.widget_key)."""
+    widgets = (
+        *at.number_input,
+        *at.slider,
+        *at.select_slider,
+        *at.selectbox,
+        *at.radio,
+        *at.checkbox,
+        *at.multiselect,
+    )
+    [w] = [w for w in widgets if w.key and w.key.split("@")[0] == key]
     return w
 
 
@@ -70,69 +79,69 @@ def app() -> AppTest:
 
 def test_page_runs_and_starts_at_epoch_zero(app):
     assert epoch_text(app) == "### Epoch 0"
-    assert app.session_state.session.epoch == 0
+    assert app.session_state.page.session.epoch == 0
     assert not warnings(app)
     assert [b.label for b in app.button][:4] == ["Play", "Step", "Step 10", "Reset"]
-    assert app.session_state.session.cfg.hidden == (4, 2)
+    assert app.session_state.page.session.cfg.hidden == (4, 2)
 
 
 def test_step_step10_reset(app):
     click(app, "Reset")
     click(app, "Step")
-    assert app.session_state.session.epoch == 1
+    assert app.session_state.page.session.epoch == 1
     assert epoch_text(app) == "### Epoch 1"
     click(app, "Step 10")
-    assert app.session_state.session.epoch == 11
+    assert app.session_state.page.session.epoch == 11
     assert epoch_text(app) == "### Epoch 11"
-    assert len(app.session_state.session.history) == 11
+    assert len(app.session_state.page.session.history) == 11
     click(app, "Reset")
-    assert app.session_state.session.epoch == 0
+    assert app.session_state.page.session.epoch == 0
     assert epoch_text(app) == "### Epoch 0"
-    assert len(app.session_state.session.history) == 0
+    assert len(app.session_state.page.session.history) == 0
 
 
 def test_learning_rate_change_keeps_training(app):
     click(app, "Reset")
     click(app, "Step")
     click(app, "Step")
-    session = app.session_state.session
-    ok(app.select_slider(key="w_lr").set_value(0.1).run())
-    assert app.session_state.session is session  # same engine session: nothing rebuilt
-    assert app.session_state.session.cfg.optimizer.learning_rate == 0.1
-    assert app.session_state.session.cfg.optimizer.learning_rate == 0.1
-    assert app.session_state.session.epoch == 2
+    session = app.session_state.page.session
+    ok(setting(app, "w_lr").set_value(0.1).run())
+    assert app.session_state.page.session is session  # same engine session: nothing rebuilt
+    assert app.session_state.page.session.cfg.optimizer.learning_rate == 0.1
+    assert app.session_state.page.session.cfg.optimizer.learning_rate == 0.1
+    assert app.session_state.page.session.epoch == 2
     assert epoch_text(app) == "### Epoch 2"
     assert app.query_params["lr"] == "0.1"  # the URL follows
     click(app, "Step")
-    assert app.session_state.session.epoch == 3
-    ok(app.select_slider(key="w_lr").set_value(0.03).run())
+    assert app.session_state.page.session.epoch == 3
+    ok(setting(app, "w_lr").set_value(0.03).run())
     assert "lr" not in app.query_params  # back to the default: left out of the URL
 
 
 def test_activation_and_layers_change_the_network():
     at = new_app()
     click(at, "Step")
-    n = at.session_state.session.dataset.n
-    ok(at.selectbox(key="w_act").set_value("relu").run())
-    spec = at.session_state.session.spec
+    n = at.session_state.page.session.dataset.n
+    ok(setting(at, "w_act").set_value("relu").run())
+    spec = at.session_state.page.session.spec
     assert spec.activation == "relu"
-    assert at.session_state.session.epoch == 0  # a new network starts from epoch 0 …
-    assert at.session_state.session.dataset.n == n  # … on the same points
+    assert at.session_state.page.session.epoch == 0  # a new network starts from epoch 0 …
+    assert at.session_state.page.session.dataset.n == n  # … on the same points
     assert at.query_params["act"] == "relu"
 
-    ok(at.number_input(key="w_layers").set_value(3).run())
-    spec = at.session_state.session.spec
+    ok(setting(at, "w_layers").set_value(3).run())
+    spec = at.session_state.page.session.spec
     assert spec.sizes[1:-1] == (4, 2, 4)
-    assert at.session_state.session.cfg.hidden == (4, 2, 4)
+    assert at.session_state.page.session.cfg.hidden == (4, 2, 4)
     assert spec.activation == "relu"
     assert len([w for w in at.number_input if str(w.key).startswith("w_h")]) == 3
 
-    ok(transient(at, "w_h0").set_value(6).run())
-    assert at.session_state.session.spec.sizes[1:-1] == (6, 2, 4)
+    ok(setting(at, "w_h1").set_value(6).run())
+    assert at.session_state.page.session.spec.sizes[1:-1] == (6, 2, 4)
     assert at.query_params["hidden"] == "6,2,4"
 
-    ok(at.number_input(key="w_layers").set_value(0).run())
-    assert at.session_state.session.spec.sizes[1:-1] == ()
+    ok(setting(at, "w_layers").set_value(0).run())
+    assert at.session_state.page.session.spec.sizes[1:-1] == ()
     assert at.query_params["hidden"] == "none"
 
 
@@ -141,71 +150,71 @@ def test_widgets_that_come_back_keep_their_values():
     Full batch, the rate under no regularisation… Bringing them back used to raise KeyError; now they come back
     with the value they had."""
     at = new_app()
-    ok(transient(at, "w_h1").set_value(3).run())
-    ok(at.number_input(key="w_layers").set_value(1).run())
-    assert at.session_state.session.cfg.hidden == (4,)
-    ok(at.number_input(key="w_layers").set_value(2).run())
-    assert at.session_state.session.cfg.hidden == (4, 3)  # the layer comes back as wide as it was
-    assert transient(at, "w_h1").value == 3  # and the box shows what the network has
-    ok(at.number_input(key="w_layers").set_value(3).run())
-    assert at.session_state.session.cfg.hidden == (4, 3, 4)  # a layer never shown starts at the default width
+    ok(setting(at, "w_h2").set_value(3).run())
+    ok(setting(at, "w_layers").set_value(1).run())
+    assert at.session_state.page.session.cfg.hidden == (4,)
+    ok(setting(at, "w_layers").set_value(2).run())
+    assert at.session_state.page.session.cfg.hidden == (4, 3)  # the layer comes back as wide as it was
+    assert setting(at, "w_h2").value == 3  # and the box shows what the network has
+    ok(setting(at, "w_layers").set_value(3).run())
+    assert at.session_state.page.session.cfg.hidden == (4, 3, 4)  # a layer never shown starts at the default width
 
-    ok(at.radio(key="w_batch_mode").set_value("Mini-batch").run())
-    ok(transient(at, "w_batch_k").set_value(16).run())
-    ok(at.radio(key="w_batch_mode").set_value("SGD (1)").run())
-    assert at.session_state.session.cfg.batch_size == 1
-    ok(at.radio(key="w_batch_mode").set_value("Mini-batch").run())
-    assert at.session_state.session.cfg.batch_size == 16
-    assert transient(at, "w_batch_k").value == 16
+    ok(setting(at, "w_batch_mode").set_value("Mini-batch").run())
+    ok(setting(at, "w_batch_k").set_value(16).run())
+    ok(setting(at, "w_batch_mode").set_value("SGD (1)").run())
+    assert at.session_state.page.session.cfg.batch_size == 1
+    ok(setting(at, "w_batch_mode").set_value("Mini-batch").run())
+    assert at.session_state.page.session.cfg.batch_size == 16
+    assert setting(at, "w_batch_k").value == 16
 
-    ok(at.selectbox(key="w_reg").set_value("l2").run())
-    ok(at.selectbox(key="w_reg").set_value("none").run())
-    ok(at.selectbox(key="w_reg").set_value("l1").run())
-    assert at.session_state.session.cfg.regularization == ("l1", 1e-3)  # a rate that does something, not 0
-    ok(at.checkbox(key="w_clip_on").check().run())
-    ok(transient(at, "w_clip").set_value(0.5).run())
-    ok(at.checkbox(key="w_clip_on").uncheck().run())
-    ok(at.checkbox(key="w_clip_on").check().run())
-    assert at.session_state.session.cfg.clip_norm == 0.5
+    ok(setting(at, "w_reg").set_value("l2").run())
+    ok(setting(at, "w_reg").set_value("none").run())
+    ok(setting(at, "w_reg").set_value("l1").run())
+    assert at.session_state.page.session.cfg.regularization == ("l1", 1e-3)  # a rate that does something, not 0
+    ok(setting(at, "w_clip_on").check().run())
+    ok(setting(at, "w_clip").set_value(0.5).run())
+    ok(setting(at, "w_clip_on").uncheck().run())
+    ok(setting(at, "w_clip_on").check().run())
+    assert at.session_state.page.session.cfg.clip_norm == 0.5
     for name in ("step", "constant", "step", "cosine", "constant", "cosine"):
-        ok(at.selectbox(key="w_sched").set_value(name).run())
-        assert at.session_state.session.cfg.schedule.name == name
-        if name == "cosine" and at.session_state.session.cfg.schedule.decay_epochs == 1000:
-            ok(transient(at, "w_decay_epochs").set_value(50).run())
-    assert at.session_state.session.cfg.schedule.decay_epochs == 50
-    ok(at.selectbox(key="w_gen").set_value("blobs").run())
-    ok(transient(at, "w_classes").set_value(4).run())
-    ok(at.selectbox(key="w_gen").set_value("xor").run())
-    ok(at.selectbox(key="w_gen").set_value("blobs").run())
-    assert at.session_state.session.dataset.classes == 4  # as the slider was left
+        ok(setting(at, "w_sched").set_value(name).run())
+        assert at.session_state.page.session.cfg.schedule.name == name
+        if name == "cosine" and at.session_state.page.session.cfg.schedule.decay_epochs == 1000:
+            ok(setting(at, "w_decay_epochs").set_value(50).run())
+    assert at.session_state.page.session.cfg.schedule.decay_epochs == 50
+    ok(setting(at, "w_gen").set_value("blobs").run())
+    ok(setting(at, "w_classes").set_value(4).run())
+    ok(setting(at, "w_gen").set_value("xor").run())
+    ok(setting(at, "w_gen").set_value("blobs").run())
+    assert at.session_state.page.session.dataset.classes == 4  # as the slider was left
     assert not warnings(at)
 
 
 def test_after_a_divergence_a_smaller_learning_rate_goes_on_from_the_last_finite_epoch():
     at = new_app({"problem": "regression", "gen": "plane", "n": "100", "hidden": "8", "act": "relu", "lr": "10"})
     click(at, "Step 10")
-    s = at.session_state.session
+    s = at.session_state.page.session
     assert s.divergence is not None
     [err] = [e.value for e in at.error]
     assert err.startswith("Training diverged at epoch") and "lower the learning rate" in err
     assert err.count(". ") == 0  # one sentence
     assert next(b for b in at.button if b.key == "play").disabled
     stopped = s.epoch
-    ok(at.select_slider(key="w_lr").set_value(1e-5).run())
-    assert at.session_state.session is s and s.divergence is None  # the same run, unstopped
+    ok(setting(at, "w_lr").set_value(1e-5).run())
+    assert at.session_state.page.session is s and s.divergence is None  # the same run, unstopped
     assert not at.error and not next(b for b in at.button if b.key == "play").disabled
     click(at, "Step")
     assert s.epoch == stopped + 1
 
 
 def test_optimizer_change_is_mirrored_in_url(app):
-    ok(app.selectbox(key="w_opt").set_value("adam").run())
-    assert app.session_state.session.spec.optimizer == "adam"
-    assert app.session_state.session.cfg.optimizer.name == "adam"
+    ok(setting(app, "w_opt").set_value("adam").run())
+    assert app.session_state.page.session.spec.optimizer == "adam"
+    assert app.session_state.page.session.cfg.optimizer.name == "adam"
     assert app.query_params["opt"] == "adam"
     assert {"b1", "b2", "eps"} <= set(app.query_params)  # adam's hyper-parameters travel too
-    assert transient(app, "w_b1").value == pytest.approx(0.9)
-    ok(app.selectbox(key="w_opt").set_value("sgd").run())
+    assert setting(app, "w_b1").value == pytest.approx(0.9)
+    ok(setting(app, "w_opt").set_value("sgd").run())
     assert "opt" not in app.query_params and "b1" not in app.query_params
 
 
@@ -218,10 +227,10 @@ def test_junk_link_falls_back_to_defaults_with_notices():
     assert any("hidden:" in n for n in notes), notes
     assert any("bogus: unknown setting" in n for n in notes), notes
     assert all("\n" not in n for n in notes)
-    cfg = at.session_state.session.cfg
+    cfg = at.session_state.page.session.cfg
     assert cfg.optimizer.learning_rate == 0.03
     assert cfg.hidden == (4, 2)
-    assert at.session_state.session.spec.sizes[1:-1] == (4, 2)
+    assert at.session_state.page.session.spec.sizes[1:-1] == (4, 2)
     assert epoch_text(at) == "### Epoch 0"
     assert "bogus" not in at.query_params and "lr" not in at.query_params  # the URL is rewritten to the config
     # the notices are shown once, not on every rerun
@@ -232,23 +241,23 @@ def test_junk_link_falls_back_to_defaults_with_notices():
 def test_valid_link_is_applied():
     at = new_app({"opt": "adam", "lr": "0.01", "hidden": "8,8"})
     assert not warnings(at)
-    cfg = at.session_state.session.cfg
+    cfg = at.session_state.page.session.cfg
     assert cfg.optimizer.name == "adam"
     assert cfg.optimizer.learning_rate == 0.01
     assert cfg.hidden == (8, 8)
-    assert at.session_state.session.spec.sizes[1:-1] == (8, 8)
+    assert at.session_state.page.session.spec.sizes[1:-1] == (8, 8)
     # widgets show the linked config
-    assert at.selectbox(key="w_opt").value == "adam"
-    assert at.select_slider(key="w_lr").value == 0.01
-    assert at.number_input(key="w_layers").value == 2
-    assert transient(at, "w_h0").value == 8
+    assert setting(at, "w_opt").value == "adam"
+    assert setting(at, "w_lr").value == 0.01
+    assert setting(at, "w_layers").value == 2
+    assert setting(at, "w_h1").value == 8
     assert at.query_params["opt"] == "adam" and at.query_params["hidden"] == "8,8"
 
 
 def test_unknown_preset_in_link_is_a_notice():
     at = new_app({"preset": "no_such_preset"})
     assert warnings(at) == ["Link setting ignored — preset: no preset named 'no_such_preset'"]
-    assert at.session_state.session.cfg.hidden == (4, 2)
+    assert at.session_state.page.session.cfg.hidden == (4, 2)
 
 
 def test_csv_parse_errors_are_one_line():
@@ -262,7 +271,7 @@ def test_csv_parse_errors_are_one_line():
 def test_bad_csv_keeps_data_and_good_csv_loads():
     at = new_app()
     click(at, "Step")
-    session = at.session_state.session
+    session = at.session_state.page.session
     n = session.dataset.n
     uploader = at.file_uploader(key="w_csv")
     ok(uploader.set_value(("bad.csv", BAD_CSV, "text/csv")).run())
@@ -270,37 +279,37 @@ def test_bad_csv_keeps_data_and_good_csv_loads():
     assert len(notes) == 1, notes
     assert notes[0].startswith("CSV not loaded (your data is unchanged) — ")
     assert "\n" not in notes[0]
-    assert at.session_state.session is session
-    assert at.session_state.session.dataset.n == n
-    assert at.session_state.session.epoch == 1
+    assert at.session_state.page.session is session
+    assert at.session_state.page.session.dataset.n == n
+    assert at.session_state.page.session.epoch == 1
 
     ok(at.file_uploader(key="w_csv").set_value(("curve.csv", b"x,y\n0,0\n1,1\n", "text/csv")).run())
     assert warnings(at)[0].startswith("CSV not loaded (your data is unchanged) — CSV: classification needs 2 input")
-    assert at.session_state.session is session and session.dataset.n == n
+    assert at.session_state.page.session is session and session.dataset.n == n
     ok(at.file_uploader(key="w_csv").set_value(("good.csv", GOOD_CSV, "text/csv")).run())
     assert successes(at) == ["Loaded 4 points from good.csv"] and not warnings(at)
-    assert at.session_state.session.dataset.n == 4
-    assert "generator" not in at.session_state.session.cfg.data
+    assert at.session_state.page.session.dataset.n == 4
+    assert "generator" not in at.session_state.page.session.cfg.data
     click(at, "Step")  # trains on the uploaded points
-    assert at.session_state.session.epoch == 1
+    assert at.session_state.page.session.epoch == 1
 
 
 def test_import_restores_an_exported_state_and_a_bad_file_changes_nothing():
     at = new_app()
     click(at, "Step 10")
-    s = at.session_state.session
+    s = at.session_state.page.session
     state_json = json.dumps(s.export()).encode()
     click(at, "Reset")
     ok(at.file_uploader(key="w_import").set_value(("junk.json", b"{not json", "application/json")).run())
     assert warnings(at) == ["Import failed (nothing changed) — not a JSON file"]
-    assert at.session_state.session is s and s.epoch == 0
+    assert at.session_state.page.session is s and s.epoch == 0
     ok(at.file_uploader(key="w_import").set_value(("state.json", state_json, "application/json")).run())
     assert successes(at) == ["Imported state.json"]
-    t = at.session_state.session
+    t = at.session_state.page.session
     assert t.epoch == 10 and epoch_text(at) == "### Epoch 10"
     np.testing.assert_array_equal(t.dataset.test, s.dataset.test)
     click(at, "Step")
-    assert at.session_state.session.epoch == 11
+    assert at.session_state.page.session.epoch == 11
 
 
 def test_import_never_reads_a_file_on_the_server(tmp_path):
@@ -309,66 +318,68 @@ def test_import_never_reads_a_file_on_the_server(tmp_path):
     secret = tmp_path / "secret.csv"
     secret.write_text("x1,x2,label\n9,9,1\n8,8,0\n7,7,1\n6,6,0\n")
     at = new_app()
-    s = at.session_state.session
+    s = at.session_state.page.session
     messages = []
     for path in (str(secret), str(tmp_path / "missing.csv"), "../../etc/passwd"):
         doc = json.dumps({"data": {"csv": path}}).encode()
         ok(at.file_uploader(key="w_import").set_value(("evil.json", doc, "application/json")).run())
         messages += warnings(at)
-        assert at.session_state.session is s
+        assert at.session_state.page.session is s
         assert not (s.dataset.x == 9).any()
     assert len(set(messages)) == 1 and "a file path is for config files on the command line" in messages[0]
 
 
 def test_import_has_a_size_limit():
     at = new_app()
-    s = at.session_state.session
+    s = at.session_state.page.session
     big = b'{"title": "' + b"x" * 2_100_000 + b'"}'
     ok(at.file_uploader(key="w_import").set_value(("big.json", big, "application/json")).run())
     assert warnings(at) == ["Import failed (nothing changed) — the file is larger than 2 MB"]
-    assert at.session_state.session is s
+    assert at.session_state.page.session is s
 
 
 def test_own_points_say_so_and_a_generator_replaces_them():
     at = new_app({"preset": "xor_2-3-1"})
-    assert at.selectbox(key="w_preset").value == at.session_state.session.cfg.title  # the link's preset is named
-    assert at.selectbox(key="w_gen").value == state.OWN_POINTS
+    assert at.selectbox(key="w_preset").value == at.session_state.page.session.cfg.title  # the link's preset is named
+    assert setting(at, "w_gen").value == controls.OWN_POINTS
     assert any("4 points of your own" in c.value for c in at.caption)
-    assert all(at.number_input(key=k).disabled for k in ("w_n", "w_dseed")) and at.slider(key="w_noise").disabled
+    assert all(setting(at, k).disabled for k in ("w_n", "w_dseed")) and setting(at, "w_noise").disabled
     assert next(b for b in at.button if b.label == "Regenerate").disabled
-    ok(at.selectbox(key="w_act").set_value("relu").run())  # a network change keeps the points
-    assert at.session_state.session.dataset.n == 4 and at.selectbox(key="w_gen").value == state.OWN_POINTS
-    ok(at.selectbox(key="w_gen").set_value("xor").run())
-    assert at.session_state.session.cfg.data["generator"] == "xor" and at.session_state.session.dataset.n == 300
-    assert state.OWN_POINTS not in at.selectbox(key="w_gen").options
-    assert not at.number_input(key="w_n").disabled
+    ok(setting(at, "w_act").set_value("relu").run())  # a network change keeps the points
+    assert at.session_state.page.session.dataset.n == 4 and setting(at, "w_gen").value == controls.OWN_POINTS
+    ok(setting(at, "w_gen").set_value("xor").run())
+    assert (
+        at.session_state.page.session.cfg.data["generator"] == "xor" and at.session_state.page.session.dataset.n == 300
+    )
+    assert controls.OWN_POINTS not in setting(at, "w_gen").options
+    assert not setting(at, "w_n").disabled
 
 
 def test_emptying_the_features_keeps_those_in_use():
     at = new_app()
-    ok(at.multiselect(key="w_features").set_value([]).run())
+    ok(setting(at, "w_features").set_value([]).run())
     assert warnings(at) == ["The network needs at least one input feature: kept x1, x2."]
-    assert at.multiselect(key="w_features").value == ["x1", "x2"]
-    assert at.session_state.session.spec.features == ("x1", "x2")
+    assert setting(at, "w_features").value == ["x1", "x2"]
+    assert at.session_state.page.session.spec.features == ("x1", "x2")
 
 
 def test_clear_undo_regenerate():
     at = new_app()
-    n = at.session_state.session.dataset.n
+    n = at.session_state.page.session.dataset.n
     click(at, "Clear")
-    assert at.session_state.session.dataset.n == 0
+    assert at.session_state.page.session.dataset.n == 0
     click(at, "Undo")
-    assert at.session_state.session.dataset.n == n
+    assert at.session_state.page.session.dataset.n == n
     click(at, "Clear")
     click(at, "Regenerate")
-    assert at.session_state.session.dataset.n == n
+    assert at.session_state.page.session.dataset.n == n
 
 
 PRESETS = list(state.presets())
 
 
 def test_presets_exist():
-    assert len(PRESETS) == len(list((ROOT / "assets" / "presets").glob("*.json")))
+    assert len(PRESETS) == len(list((ROOT / "playground" / "presets").glob("*.json"))) == 6
 
 
 @pytest.fixture(scope="module")
@@ -381,26 +392,26 @@ def test_preset_loads(preset_app, title):
     at = preset_app
     ok(at.selectbox(key="w_preset").set_value(title).run())
     cfg = state.load_preset(state.presets()[title])
-    assert at.session_state.session.cfg.title == title
-    assert at.session_state.session.cfg.title == title
-    assert at.session_state.session.spec.sizes[1:-1] == cfg.hidden
-    assert at.session_state.session.spec.activation == cfg.activation
-    assert at.number_input(key="w_layers").value == len(cfg.hidden)
+    assert at.session_state.page.session.cfg.title == title
+    assert at.session_state.page.session.cfg.title == title
+    assert at.session_state.page.session.spec.sizes[1:-1] == cfg.hidden
+    assert at.session_state.page.session.spec.activation == cfg.activation
+    assert setting(at, "w_layers").value == len(cfg.hidden)
     assert not warnings(at)
     assert epoch_text(at) == "### Epoch 0"
     click(at, "Step")
-    assert at.session_state.session.epoch == 1
+    assert at.session_state.page.session.epoch == 1
 
 
 # ---- the panels under the board ---------------------------------------------------------------------------
 def open_tab(at: AppTest, name: str) -> AppTest:
-    at.session_state["view"] = name
+    at.session_state.page.tab = name
     return ok(at.run())
 
 
 def test_worked_example_preset_opens_the_inspector_with_correct_numbers():
     at = new_app({"preset": "worked_2-2-2-2"})
-    assert at.session_state["view"] == "Step inspector"
+    assert at.session_state.page.tab == "Step inspector"
     tex = "\n".join(e.value for e in at.get("markdown") if "begin{bmatrix}" in str(e.value)) or "\n".join(
         str(e.proto) for e in at.get("latex")
     )
@@ -413,16 +424,16 @@ def test_worked_example_preset_opens_the_inspector_with_correct_numbers():
 
 def test_a_held_out_point_can_be_inspected_but_not_trained_on():
     at = new_app()
-    s = at.session_state.session
+    s = at.session_state.page.session
     i = int(np.flatnonzero(s.dataset.test)[0])
-    at.session_state["inspect"] = i
-    at.session_state["view"] = "Step inspector"
+    at.session_state.page.inspect = i
+    at.session_state.page.tab = "Step inspector"
     ok(at.run())
     assert any(f"Point #{i}" in m.value and "(a test point)" in m.value for m in at.markdown)
     [apply] = [b for b in at.button if b.label == "Apply this step"]
     assert apply.disabled and "held out" in apply.help
     before = [np.asarray(W).copy() for W, _ in s.params]
-    at.session_state["inspect"] = int(np.flatnonzero(~s.dataset.test)[0])  # a training point may be applied
+    at.session_state.page.inspect = int(np.flatnonzero(~s.dataset.test)[0])  # a training point may be applied
     ok(at.run())
     click(at, "Apply this step")
     assert any(not np.array_equal(a, np.asarray(W)) for a, (W, _) in zip(before, s.params, strict=True))
@@ -438,14 +449,14 @@ def test_every_panel_renders(app):
 
 def test_race_gives_every_racer_the_same_start():
     at = open_tab(new_app(), "Optimiser race")
-    at.session_state["race_rows"] = [
+    at.session_state.page.race.rows = [
         {"optimizer": "sgd", "learning_rate": 0.03},
         {"optimizer": "adam", "learning_rate": 0.01},
         {"optimizer": "momentum", "learning_rate": 0.03},
     ]
     at.session_state["w_race_epochs"] = 100
     click(at, "Race")
-    race = at.session_state["race"]
+    race = at.session_state.page.race.result
     assert len(race.racers) == 3 and race.epoch == 100
     assert [m.label for m in at.metric][:3] == race.labels
     p0 = np.asarray(race.paths())[:, 0]
@@ -454,12 +465,12 @@ def test_race_gives_every_racer_the_same_start():
 
 def test_classroom_link_hides_panels_and_presents_big():
     at = new_app({"hide": "race,history,data,nonsense", "present": "1"})
-    assert at.session_state["view"] == "Metrics"
+    assert at.session_state.page.tab == "Metrics"
     assert any("nonsense" in w for w in warnings(at))
     assert at.query_params["hide"] == "race,history,data,nonsense" and at.query_params["present"] == "1"
-    at.session_state["view"] = "Optimiser race"  # a hidden panel cannot be opened
+    at.session_state.page.tab = "Optimiser race"  # a hidden panel cannot be opened
     ok(at.run())
-    assert at.session_state["view"] == "Metrics"
+    assert at.session_state.page.tab == "Metrics"
 
 
 def test_page_queues_the_neighbouring_networks_for_warm_up(monkeypatch):
@@ -477,7 +488,7 @@ def test_page_queues_the_neighbouring_networks_for_warm_up(monkeypatch):
     assert queued, "the page did not call warm.prewarm"
     hidden = sorted(key[0].sizes[1:-1] for key, _ in queued[-1])
     assert (4, 2, 4) in hidden and (5, 2) in hidden and (4,) in hidden
-    ok(transient(at, "w_h0").set_value(5).run())
+    ok(setting(at, "w_h1").set_value(5).run())
     assert (6, 2) in [key[0].sizes[1:-1] for key, _ in queued[-1]]  # the queue follows the network shown
 
 
@@ -516,14 +527,14 @@ def test_csv_from_old_mac_excel_loads_and_a_png_is_refused():
     cr = b"x1,x2,label\r0.1,0.2,0\r1,1,1\r0.5,0.3,0\r-1,0.2,1\r"
     ok(at.file_uploader(key="w_csv").set_value(("mac.csv", cr, "text/csv")).run())
     assert successes(at) == ["Loaded 4 points from mac.csv"]
-    s = at.session_state.session
+    s = at.session_state.page.session
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256))
     ok(at.file_uploader(key="w_csv").set_value(("picture.csv", png, "text/csv")).run())
     assert warnings(at) == [
         "CSV not loaded (your data is unchanged) — this is not a text file (it holds binary data); "
         "save the table as CSV"
     ]
-    assert at.session_state.session is s and s.dataset.n == 4
+    assert at.session_state.page.session is s and s.dataset.n == 4
 
 
 def test_link_keys_and_imported_titles_show_as_text():
@@ -564,10 +575,10 @@ def test_no_training_points_is_said_so_and_training_goes_on_after_undo():
     click(at, "Clear")
     click(at, "Step")
     assert warnings(at) == ["No training points: draw some on the board (or lower Test fraction), then train."]
-    assert not at.error and at.session_state.session.divergence is None
+    assert not at.error and at.session_state.page.session.divergence is None
     click(at, "Undo")
     click(at, "Step 10")
-    assert at.session_state.session.epoch == 10 and not at.error
+    assert at.session_state.page.session.epoch == 10 and not at.error
 
 
 def test_the_metrics_tab_names_the_epoch_of_its_numbers():
@@ -578,28 +589,30 @@ def test_the_metrics_tab_names_the_epoch_of_its_numbers():
 
 def test_the_cosine_final_fraction_is_a_control_and_a_link_keeps_it():
     at = new_app({"sched": "cosine", "final": "0.1"})
-    assert transient(at, "w_final").value == pytest.approx(0.1)
+    assert setting(at, "w_final").value == pytest.approx(0.1)
     click(at, "Step 10")
-    ok(at.select_slider(key="w_lr").set_value(0.1).run())  # a learning rate is not part of the network
-    s = at.session_state.session
+    ok(setting(at, "w_lr").set_value(0.1).run())  # a learning rate is not part of the network
+    s = at.session_state.page.session
     assert s.cfg.schedule.final_fraction == pytest.approx(0.1) and s.epoch == 10
-    ok(transient(at, "w_final").set_value(0.3).run())
-    assert at.session_state.session.cfg.schedule.final_fraction == pytest.approx(0.3)
+    ok(setting(at, "w_final").set_value(0.3).run())
+    assert at.session_state.page.session.cfg.schedule.final_fraction == pytest.approx(0.3)
     assert "final=0.3" in "&".join(f"{k}={v}" for k, v in at.query_params.items())
 
 
 def test_undo_after_another_data_set_brings_its_settings_back_and_replaced_points_are_said_so():
     at = new_app({"gen": "xor", "n": "100"})
-    xor = at.session_state.session.dataset
-    ok(at.selectbox(key="w_gen").set_value("moons").run())
-    assert at.session_state.session.cfg.data["generator"] == "moons" and not warnings(at)  # generated: nothing lost
+    xor = at.session_state.page.session.dataset
+    ok(setting(at, "w_gen").set_value("moons").run())
+    assert at.session_state.page.session.cfg.data["generator"] == "moons" and not warnings(
+        at
+    )  # generated: nothing lost
     click(at, "Undo")
-    s = at.session_state.session
-    assert s.cfg.data["generator"] == "xor" and at.selectbox(key="w_gen").value == "xor"
+    s = at.session_state.page.session
+    assert s.cfg.data["generator"] == "xor" and setting(at, "w_gen").value == "xor"
     np.testing.assert_array_equal(s.dataset.x, xor.x)
     assert at.query_params["gen"] in ("xor", ["xor"])
     click(at, "Clear")  # own points now (none at all): a new test fraction replaces them, and says so
-    ok(at.slider(key="w_test").set_value(0.3).run())
+    ok(setting(at, "w_test").set_value(0.3).run())
     assert warnings(at) == ["The points you drew or loaded were replaced by new ones — Undo brings them back."]
     click(at, "Undo")
-    assert at.session_state.session.dataset.n == 0 and at.session_state.session.cfg.test_fraction == 0.5
+    assert at.session_state.page.session.dataset.n == 0 and at.session_state.page.session.cfg.test_fraction == 0.5

@@ -16,8 +16,8 @@ from engine.config import Config, parse_config
 from engine.data import DataError, from_points
 from engine.session import Session
 from playground import board, figures, state, warm
+from playground.controls import config_to_query, query_to_config
 from playground.theme import CLASS_COLORS
-from playground.urlstate import config_to_query, query_to_config
 
 
 def softmax(a: np.ndarray) -> np.ndarray:

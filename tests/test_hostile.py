@@ -13,8 +13,8 @@ import pytest
 from engine.config import Config, ConfigError, parse_config, parse_document
 from engine.data import DataError, generate, parse_csv
 from playground import state
+from playground.controls import query_to_config
 from playground.text import plain
-from playground.urlstate import query_to_config
 
 MAX_MESSAGE = 300
 

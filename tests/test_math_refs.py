@@ -333,7 +333,7 @@ def test_the_inspectors_formulas_give_its_numbers_for_a_batch(loss, problem, out
 
 def test_each_optimisers_tooltips_state_its_own_formula():
     """ε inside the root for RMSprop and Adagrad (optax's g/√(s + ε)), outside for Adam; Nesterov's β looks ahead."""
-    from playground.state import hyper_help
+    from playground.controls import hyper_help
 
     assert "√(s + ε)" in hyper_help("rmsprop", "eps")
     assert "√(Σg² + ε)" in hyper_help("adagrad", "eps")
