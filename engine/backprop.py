@@ -3,7 +3,7 @@
     z⁽ˡ⁾ = a⁽ˡ⁻¹⁾·W⁽ˡ⁾ + b⁽ˡ⁾,  a⁽ˡ⁾ = σ(z⁽ˡ⁾)
     δ⁽ᴸ⁾ = ∂L/∂a⁽ᴸ⁾ ⊙ σ′(z⁽ᴸ⁾)
     δ⁽ˡ⁾ = (δ⁽ˡ⁺¹⁾ W⁽ˡ⁺¹⁾ᵀ) ⊙ σ′(z⁽ˡ⁾)
-    ∂L/∂W⁽ˡ⁾ = a⁽ˡ⁻¹⁾ᵀ δ⁽ˡ⁾,  ∂L/∂b⁽ˡ⁾ = Σ_rows δ⁽ˡ⁾
+    ∂L/∂W⁽ˡ⁾ = a⁽ˡ⁻¹⁾ᵀ δ⁽ˡ⁾ + λ₁·sign(W⁽ˡ⁾) + 2λ₂·W⁽ˡ⁾,  ∂L/∂b⁽ˡ⁾ = Σ_rows δ⁽ˡ⁾   (λ: the weight penalty)
 
 Here layers count from 0 as the params do: W0 maps the input features to the first hidden layer.
 """
@@ -21,7 +21,8 @@ import optax
 from engine.activations import ACTIVATIONS, DERIVATIVES, output_activation
 from engine.losses import data_loss, output_delta
 from engine.model import Params, logits
-from engine.train import Spec, regularization_loss
+from engine.penalty import Penalty, penalty_gradient, penalty_loss
+from engine.spec import Spec
 
 
 @dataclass
@@ -57,8 +58,8 @@ def forward(spec: Spec, params: Params, a0: jnp.ndarray) -> tuple[list, list]:
     return zs, acts
 
 
-def gradients(spec: Spec, params: Params, a0, y, reg_rate: float = 0.0):
-    """(zs, acts, deltas, dWs, dbs) by the chain-rule recursion."""
+def gradients(spec: Spec, params: Params, a0, y, penalty: Penalty | None = None):
+    """(zs, acts, deltas, dWs, dbs) by the chain-rule recursion; ∂/∂W of the weight penalty added where given."""
     zs, acts = forward(spec, params, a0)
     L = len(params)
     deltas = [None] * L
@@ -67,20 +68,17 @@ def gradients(spec: Spec, params: Params, a0, y, reg_rate: float = 0.0):
         deltas[l] = (deltas[l + 1] @ params[l + 1][0].T) * DERIVATIVES[spec.activation](zs[l])
     dWs = [acts[l].T @ deltas[l] for l in range(L)]
     dbs = [deltas[l].sum(0) for l in range(L)]
-    if spec.regularization == "l2":
-        dWs = [dW + reg_rate * W for dW, (W, _) in zip(dWs, params, strict=True)]
-    elif spec.regularization == "l1":
-        dWs = [dW + reg_rate * jnp.sign(W) for dW, (W, _) in zip(dWs, params, strict=True)]
+    if penalty is not None:
+        dWs = [dW + penalty_gradient(W, penalty) for dW, (W, _) in zip(dWs, params, strict=True)]
     return zs, acts, deltas, dWs, dbs
 
 
-def autodiff_gradients(spec: Spec, params: Params, a0, y, reg_rate: float = 0.0) -> Params:
+def autodiff_gradients(spec: Spec, params: Params, a0, y, penalty: Penalty | None = None) -> Params:
     """The same gradients by `jax.grad`, for comparison."""
 
     def objective(p):
-        return data_loss(spec.loss, logits(p, a0, spec.activation), y, spec.out_act) + regularization_loss(
-            spec.regularization, p, reg_rate
-        )
+        loss = data_loss(spec.loss, logits(p, a0, spec.activation), y, spec.out_act)
+        return loss if penalty is None else loss + penalty_loss(p, penalty)
 
     return jax.grad(objective)(params)
 
@@ -92,19 +90,19 @@ def explicit_step(
     y,
     tx: optax.GradientTransformation,
     opt_state,
-    reg_rate: float = 0.0,
+    penalty: Penalty | None = None,
     compare: bool = True,
 ) -> tuple[Step, Any]:
     """Forward, δ recursion, gradients, and the optimiser's update of those gradients. Returns the step and
     the optimiser state after it."""
     a0 = jnp.asarray(a0)
     y = jnp.asarray(y)
-    zs, acts, deltas, dWs, dbs = gradients(spec, params, a0, y, reg_rate)
+    zs, acts, deltas, dWs, dbs = gradients(spec, params, a0, y, penalty)
     grads = list(zip(dWs, dbs, strict=True))
     updates, new_state = tx.update(grads, opt_state, params)
     new_params = optax.apply_updates(params, updates)
     dl = float(data_loss(spec.loss, zs[-1], y, spec.out_act))
-    rl = float(regularization_loss(spec.regularization, params, jnp.float32(reg_rate)))
+    rl = 0.0 if penalty is None else float(penalty_loss(params, penalty))
     np_ = lambda t: jax.tree.map(np.asarray, t)  # noqa: E731
     step = Step(
         z=np_(zs),
@@ -121,7 +119,7 @@ def explicit_step(
         optimizer_after=np_(new_state),
     )
     if compare:
-        auto = autodiff_gradients(spec, params, a0, y, reg_rate)
+        auto = autodiff_gradients(spec, params, a0, y, penalty)
         step.max_diff_vs_autodiff = max(
             float(jnp.abs(g - h).max()) for g, h in zip(jax.tree.leaves(grads), jax.tree.leaves(auto), strict=True)
         )

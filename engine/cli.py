@@ -13,9 +13,27 @@ import numpy as np
 from engine import device, limits
 from engine.config import ConfigError, load_config
 from engine.data import to_csv
-from engine.session import Session, save_params, write_metrics
+from engine.history import History
+from engine.inputs import params_to_numpy
+from engine.model import Params
+from engine.session import Session
 
 EXIT_CONFIG, EXIT_DIVERGED = 2, 3
+
+
+def save_params(path: Path, params: Params) -> None:
+    """params.npz: W0, b0, W1, … as NumPy arrays."""
+    np.savez(path, **params_to_numpy(params))
+
+
+def write_metrics(path: Path, history: History, problem: str) -> None:
+    """metrics.json: one record per epoch; scores are named accuracy (classification) or r2 (regression)."""
+    name = "accuracy" if problem == "classification" else "r2"
+    recs = history.records()
+    for r in recs:
+        for part in ("train", "test"):
+            r[f"{part}_{name}"] = r.pop(f"{part}_score")
+    path.write_text(json.dumps(recs))
 
 
 def _progress(epoch: int, total: int, loss: float, rate: float, out) -> None:
@@ -102,7 +120,7 @@ def format_step(session: Session, step, rows_shown: int = 4) -> str:
             f"  ∂L/∂W{l} = a{l}ᵀ·δ{l} = {_fmt(step.dW[l])}",
             f"  ∂L/∂b{l} = Σ_rows δ{l} = {_fmt(step.db[l])}",
         ]
-    lr = float(session.hyper["learning_rate"])
+    lr = float(session.hyper.learning_rate)
     rule = "W ← W − η·∂L/∂W" if spec.optimizer == "sgd" else f"{spec.optimizer} update of ∂L/∂W"
     lines += ["", f"UPDATE  {rule}, η = {lr:g}"]
     for l in range(L):

@@ -8,7 +8,7 @@ from engine.features import apply_features
 from engine.losses import class_probabilities
 from engine.model import Params, forward_points_last
 from engine.programs import per_spec
-from engine.train import Spec
+from engine.spec import Spec
 
 NARROW = 8  # every layer at most this wide: the rows layout below; wider nets run points-last
 

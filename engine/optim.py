@@ -14,7 +14,7 @@ import optax
 from jax import Array, lax
 
 from engine.config import OPTIMIZERS as OPTIMIZER_HYPER
-from engine.config import Optimizer, Schedule
+from engine.config import Schedule
 
 _FACTORIES: dict[str, Callable[..., optax.GradientTransformation]] = {
     "sgd": lambda learning_rate: optax.sgd(learning_rate),
@@ -31,12 +31,12 @@ _FACTORIES: dict[str, Callable[..., optax.GradientTransformation]] = {
 }
 
 
-def fill_accumulators(opt_state, hyper: dict[str, Array]):
+def fill_accumulators(opt_state: optax.OptState, numbers: dict[str, Array]) -> optax.OptState:
     """Adagrad's Σg² starts at `initial_accumulator_value`: `init` filled it from the placeholder the optimiser
     was built with (the number is traced, so the program is built once), so it is set here from the real one."""
-    if "initial_accumulator_value" not in hyper:
+    if "initial_accumulator_value" not in numbers:
         return opt_state
-    v = hyper["initial_accumulator_value"]
+    v = numbers["initial_accumulator_value"]
     return jax.tree.map(
         lambda s: (
             s._replace(sum_of_squares=jax.tree.map(lambda a: jnp.full_like(a, v), s.sum_of_squares))
@@ -76,32 +76,21 @@ def switch(members: Sequence[optax.GradientTransformation]) -> optax.GradientTra
     return optax.GradientTransformation(init, update)
 
 
-RACE_SEPARATOR = "|"  # an optimiser name "adam|sgd" is a switch over those optimisers (see `switch`)
+PLACEHOLDER = 0.5  # every injected number a program is built with; each call sets the real ones from its inputs
 
 
-def _injected(name: str, hyper: dict[str, float], learning_rate: float) -> optax.GradientTransformation:
-    return optax.inject_hyperparams(_FACTORIES[name])(learning_rate=learning_rate, **hyper)
+def _injected(name: str) -> optax.GradientTransformation:
+    numbers = dict.fromkeys(OPTIMIZER_HYPER[name], PLACEHOLDER)
+    return optax.inject_hyperparams(_FACTORIES[name])(learning_rate=PLACEHOLDER, **numbers)
 
 
-def make_optimizer(opt: Optimizer, clip_norm: float | None = None) -> optax.GradientTransformation:
-    """The optax transformation for a config's optimiser, with gradient clipping by global norm first."""
-    if RACE_SEPARATOR in opt.name:
-        hyper = dict(opt.hyper)
-        names = opt.name.split(RACE_SEPARATOR)
-        inner = switch([_injected(n, {k: hyper[k] for k in OPTIMIZER_HYPER[n]}, opt.learning_rate) for n in names])
-    else:
-        inner = _injected(opt.name, dict(opt.hyper), opt.learning_rate)
-    if clip_norm is None:
+def make_optimizer(names: Sequence[str], clip: bool = False) -> optax.GradientTransformation:
+    """The optax transformation of a compiled program: one optimiser, or a `switch` over a race's optimisers, with
+    gradient clipping by global norm first where `clip`. Every number in it is injected (`set_hyperparams`)."""
+    inner = _injected(names[0]) if len(names) == 1 else switch([_injected(n) for n in names])
+    if not clip:
         return inner
-    return optax.chain(optax.inject_hyperparams(optax.clip_by_global_norm)(max_norm=clip_norm), inner)
-
-
-def hyperparams(opt: Optimizer, clip_norm: float | None = None) -> dict[str, Array]:
-    """The injected numbers, as traced inputs of a training call."""
-    h = {"learning_rate": opt.learning_rate, **dict(opt.hyper)}
-    if clip_norm is not None:
-        h["max_norm"] = clip_norm
-    return {k: jnp.float32(v) for k, v in h.items()}
+    return optax.chain(optax.inject_hyperparams(optax.clip_by_global_norm)(max_norm=PLACEHOLDER), inner)
 
 
 def set_hyperparams(opt_state: optax.OptState, hyper: dict[str, Array]) -> optax.OptState:

@@ -25,15 +25,17 @@ from jax import Array
 from jax.flatten_util import ravel_pytree
 
 from engine import limits
-from engine.config import OPTIMIZERS, Config, ConfigError, Optimizer
+from engine.config import Config, ConfigError, Optimizer
 from engine.data import Dataset
 from engine.features import apply_features
+from engine.hyper import Hyper
+from engine.inputs import initial_params, make_hyper, make_spec, steps_per_epoch, to_data
 from engine.losses import data_loss
 from engine.model import Params, logits
-from engine.optim import RACE_SEPARATOR
+from engine.penalty import Penalty, penalty, penalty_loss
 from engine.programs import per_spec
-from engine.session import initial_params, make_hyper, make_spec, steps_per_epoch, to_data
-from engine.train import Data, Spec, TrainState, init_state, regularization_loss, train_epochs
+from engine.spec import Spec
+from engine.train import Data, TrainState, init_state, train_epochs
 
 
 def label(opt: Optimizer) -> str:
@@ -41,32 +43,13 @@ def label(opt: Optimizer) -> str:
 
 
 def race_spec(spec: Spec, racers: list[Optimizer]) -> Spec:
-    names = list(dict.fromkeys(o.name for o in racers))
-    hyper = tuple(dict.fromkeys(k for n in names for k in OPTIMIZERS[n]))
-    if len(names) == 1:
-        return spec._replace(optimizer=names[0], hyper_names=hyper)
-    return spec._replace(optimizer=RACE_SEPARATOR.join(names), hyper_names=(*hyper, "member"))
-
-
-def racer_hyper(cfg: Config, spec: Spec, opt: Optimizer) -> dict[str, Array]:
-    """One racer's traced numbers: its learning rate and hyper-parameters (defaults for the other members'),
-    the index of its optimiser in the switch, and the config's shared regularisation / dropout / clipping."""
-    h = make_hyper(cfg)
-    h["learning_rate"] = jnp.float32(opt.learning_rate)
-    names = spec.optimizer.split(RACE_SEPARATOR)
-    own = dict(opt.hyper)
-    for k in spec.hyper_names:
-        if k == "member":
-            h[k] = jnp.float32(names.index(opt.name))
-        else:
-            default = next(OPTIMIZERS[n][k][0] for n in names if k in OPTIMIZERS[n])
-            h[k] = jnp.float32(own.get(k, default))
-    return {k: v for k, v in h.items() if k in (*spec.hyper_names, "learning_rate", "max_norm", "reg_rate", "dropout")}
+    """The program the racers share: one optimiser, or a switch over theirs (each once, in the racers' order)."""
+    return spec._replace(optimizers=tuple(dict.fromkeys(o.name for o in racers)))
 
 
 @per_spec("n_epochs")
 def race_epochs(
-    spec: Spec, n_epochs: int, states: TrainState, train: Data, test: Data, hypers: dict[str, Array]
+    spec: Spec, n_epochs: int, states: TrainState, train: Data, test: Data, hypers: Hyper
 ) -> tuple[TrainState, dict[str, Array]]:
     """`train_epochs` for every racer at once: states and hypers carry a leading racer axis, data is shared."""
     return jax.vmap(lambda s, h: train_epochs.raw(spec, n_epochs, s, train, test, h))(states, hypers)
@@ -83,10 +66,10 @@ def stack(trees: list) -> object:
     return jax.tree.map(lambda *xs: jnp.stack(xs), *trees)
 
 
-def objective(spec: Spec, params: Params, feats: Array, data: Data, reg_rate: Array) -> Array:
+def objective(spec: Spec, params: Params, feats: Array, data: Data, penalty: Penalty) -> Array:
     w = (jnp.arange(feats.shape[0]) < data.n).astype(jnp.float32)
     z = logits(params, feats, spec.activation)
-    return data_loss(spec.loss, z, data.y, spec.out_act, w) + regularization_loss(spec.regularization, params, reg_rate)
+    return data_loss(spec.loss, z, data.y, spec.out_act, w) + penalty_loss(params, penalty)
 
 
 @per_spec()
@@ -99,24 +82,24 @@ def landscape(
     alphas: Array,
     betas: Array,
     data: Data,
-    reg: Array,
+    penalty: Penalty,
 ) -> Array:
     """Loss at θ₀ + α·d₁ + β·d₂ for every (β, α) of the grid: (len(betas), len(alphas))."""
     feats = apply_features(spec.features, data.x)
     unravel = ravel_pytree(params0)[1]  # the layout of the weights (a function made at trace time)
 
     def at(a, b):
-        return objective(spec, unravel(theta0 + a * d1 + b * d2), feats, data, reg)
+        return objective(spec, unravel(theta0 + a * d1 + b * d2), feats, data, penalty)
 
     return jax.vmap(lambda b: jax.vmap(lambda a: at(a, b))(alphas))(betas)
 
 
 @per_spec()
-def directions(spec: Spec, params: Params, data: Data, reg: Array, seed: Array) -> tuple[Array, Array]:
+def directions(spec: Spec, params: Params, data: Data, penalty: Penalty, seed: Array) -> tuple[Array, Array]:
     """Unit directions of the slice: −∇L(θ₀) and a random one orthogonal to it (fixed before training); the
     random one alone where the gradient is 0. One compiled program (op by op it took seconds on a CPU)."""
     feats = apply_features(spec.features, data.x)
-    g = ravel_pytree(jax.grad(lambda p: objective(spec, p, feats, data, reg))(params))[0]
+    g = ravel_pytree(jax.grad(lambda p: objective(spec, p, feats, data, penalty))(params))[0]
     r = jax.random.normal(jax.random.key(seed + 7919), g.shape)
     gn = jnp.linalg.norm(g)
     d1 = jnp.where(gn > 0, -g / jnp.where(gn > 0, gn, 1.0), r / jnp.linalg.norm(r))
@@ -145,20 +128,19 @@ class Race:
         seed = self.cfg.seed
         if self.together:
             spec = race_spec(self.base_spec, self.racers)
-            hypers = [racer_hyper(self.cfg, spec, o) for o in self.racers]
+            hypers = [make_hyper(self.cfg, spec, o) for o in self.racers]  # each racer's numbers and member
             self.specs = [spec]
             self.hypers = [stack(hypers)]
             self.states = [stack([init_state(spec, self.params0, h, seed) for h in hypers])]
         else:
             self.specs = [race_spec(self.base_spec, [o]) for o in self.racers]
-            self.hypers = [racer_hyper(self.cfg, sp, o) for sp, o in zip(self.specs, self.racers, strict=True)]
+            self.hypers = [make_hyper(self.cfg, sp, o) for sp, o in zip(self.specs, self.racers, strict=True)]
             self.states = [init_state(sp, self.params0, h, seed) for sp, h in zip(self.specs, self.hypers, strict=True)]
         self.train_data = to_data(self.dataset, self.base_spec, test=False)
         self.test_data = to_data(self.dataset, self.base_spec, test=True)
-        reg = make_hyper(self.cfg)["reg_rate"]
-        self.reg = reg
+        self.penalty = penalty(*self.cfg.regularization)
         self.theta0, _ = ravel_pytree(self.params0)
-        self.d1, self.d2 = directions(self.base_spec, self.params0, self.train_data, reg, self.cfg.seed)
+        self.d1, self.d2 = directions(self.base_spec, self.params0, self.train_data, self.penalty, self.cfg.seed)
         self.metrics: dict[str, np.ndarray] = {}
         self.path: list[np.ndarray] = [self._project()]  # (racers, 2) per snapshot
         self.path_epochs: list[int] = [0]
@@ -236,7 +218,7 @@ class Race:
         alphas = jnp.linspace(lo[0], hi[0], g, dtype=jnp.float32)
         betas = jnp.linspace(lo[1], hi[1], g, dtype=jnp.float32)
         z = landscape(
-            self.base_spec, self.params0, self.theta0, self.d1, self.d2, alphas, betas, self.train_data, self.reg
+            self.base_spec, self.params0, self.theta0, self.d1, self.d2, alphas, betas, self.train_data, self.penalty
         )
         return {"alpha": np.asarray(alphas), "beta": np.asarray(betas), "loss": np.asarray(z)}
 

@@ -1,9 +1,10 @@
 """Training: one jitted call runs N epochs with `lax.scan` and returns per-epoch metrics.
 
 Data arrive padded to a size bucket with a row count `n`, and every number a user may turn while training
-(learning rate and the optimiser's other hyper-parameters, regularisation rate, dropout rate, clipping norm)
-is a traced input. So adding a point or changing the learning rate reuses the compiled program and keeps the
-training state. `Spec` holds what does change the program: the architecture, the loss, the batch size…
+(learning rate and the optimiser's other hyper-parameters, the weight penalty's kind and rate, dropout rate,
+clipping norm) is a traced input, one `Hyper` record. So adding a point or changing the learning rate reuses the
+compiled program and keeps the training state. `Spec` holds what does change the program: the architecture, the
+loss, the batch size…
 
 Speed (tiny networks on CPU, where per-kernel overhead dominates, see the README): each epoch's steps are one
 fixed-length `lax.scan` unrolled by 2 whose padding steps come first and are skipped by `lax.cond`; the shuffle
@@ -23,39 +24,14 @@ import optax
 from jax import Array, lax
 
 from engine.activations import output_activation
-from engine.config import Optimizer, Schedule
 from engine.features import apply_features
+from engine.hyper import Hyper
 from engine.losses import class_probabilities, data_loss, per_sample
 from engine.model import Params, forward_points_last, forward_trace, logits
-from engine.optim import fill_accumulators, make_optimizer, schedule_factor, set_hyperparams
+from engine.optim import fill_accumulators, schedule_factor, set_hyperparams
+from engine.penalty import penalty_loss
 from engine.programs import per_spec
-
-
-class Spec(NamedTuple):
-    """The static part of a configuration: changing any of these compiles a new program."""
-
-    problem: str
-    features: tuple[str, ...]
-    sizes: tuple[int, ...]
-    activation: str
-    out_act: str
-    loss: str
-    optimizer: str
-    hyper_names: tuple[str, ...]
-    clip: bool
-    batch_size: int | None
-    regularization: str
-    dropout: bool
-    schedule: Schedule
-
-    @property
-    def n_layers(self) -> int:
-        return len(self.sizes) - 1
-
-    def optimizer_tx(self) -> optax.GradientTransformation:
-        # The numbers here are placeholders: every call sets the injected hyper-parameters from its inputs.
-        opt = Optimizer(self.optimizer, 0.1, tuple((k, 0.5) for k in self.hyper_names))
-        return make_optimizer(opt, 1.0 if self.clip else None)
+from engine.spec import Spec
 
 
 class TrainState(NamedTuple):
@@ -74,27 +50,25 @@ class Data(NamedTuple):
     n: Array
 
 
-def regularization_loss(kind: str, params: Params, rate: Array) -> Array:
-    """rate·Σ|W| (l1) or rate·½ΣW² (l2) over the weights, not the biases."""
-    if kind == "l1":  # W·sign(W) = |W|, with the subgradient sign(0) = 0: a weight at 0 stays there
-        return rate * sum((W * lax.stop_gradient(jnp.sign(W))).sum() for W, _ in params)
-    if kind == "l2":
-        return rate * 0.5 * sum((W**2).sum() for W, _ in params)
-    return jnp.float32(0.0)
-
-
 @per_spec()
-def init_state(spec: Spec, params: Params, hyper: dict[str, Array], seed: int) -> TrainState:
+def init_state(spec: Spec, params: Params, hyper: Hyper, seed: int) -> TrainState:
     """The optimiser's state for these weights, a PRNG key from the seed, epoch 0 (one compiled program per
     spec, so that a new network leaves no per-shape operations behind)."""
     tx = spec.optimizer_tx()
-    opt_state = set_hyperparams(tx.init(params), _optimizer_hyper(hyper))
-    opt_state = fill_accumulators(opt_state, hyper)
+    opt_state = set_hyperparams(tx.init(params), hyper.injected(spec, hyper.learning_rate))
+    opt_state = fill_accumulators(opt_state, hyper.optimizer)
     return TrainState(params, opt_state, jax.random.key(seed), jnp.int32(0))
 
 
-def _optimizer_hyper(hyper: dict[str, Array]) -> dict[str, Array]:
-    return {k: v for k, v in hyper.items() if k not in ("reg_rate", "dropout")}
+def scheduled_learning_rate(spec: Spec, hyper: Hyper, epoch: Array) -> Array:
+    """The learning rate of an epoch: the base rate scaled by the schedule."""
+    return hyper.learning_rate * schedule_factor(spec.schedule)(epoch)
+
+
+def scheduled_optimizer_state(spec: Spec, opt_state: Any, hyper: Hyper, epoch: Array) -> Any:
+    """The optimiser state with an epoch's numbers set, as every step of that epoch (and the step inspector) sees
+    it."""
+    return set_hyperparams(opt_state, hyper.injected(spec, scheduled_learning_rate(spec, hyper, epoch)))
 
 
 def _layer_norms(tree: Params) -> tuple[Array, Array]:
@@ -251,15 +225,15 @@ def _batches(spec: Spec, key: Array, n: Array, rows: int) -> tuple[Array, Array,
     return idx.reshape(steps, bs), w, first
 
 
-def _train_epoch(spec: Spec, tx, state: TrainState, feats: Array, data: Data, hyper: dict[str, Array]):
+def _train_epoch(spec: Spec, tx, state: TrainState, feats: Array, data: Data, hyper: Hyper):
     """One epoch of mini-batch steps; returns the new state and the gradient / update sizes of its last (full)
     step.
 
     The steps run in a fixed-length `lax.scan` (unrolled by 2) over every batch slot of the size bucket; the
     padding slots come first and `lax.cond` skips them, which is exact for every optimiser. The last step is
     always real, so it is taken out of the scan and its gradients and updates give the epoch's metrics."""
-    lr = hyper["learning_rate"] * schedule_factor(spec.schedule)(state.epoch)
-    opt_state = set_hyperparams(state.opt_state, {**_optimizer_hyper(hyper), "learning_rate": lr})
+    lr = scheduled_learning_rate(spec, hyper, state.epoch)
+    opt_state = set_hyperparams(state.opt_state, hyper.injected(spec, lr))
     key, k_perm, k_drop = jax.random.split(state.key, 3)
     idx, w, first = _batches(spec, k_perm, data.n, feats.shape[0])
     xs, ys = feats[idx], data.y[idx]
@@ -268,14 +242,12 @@ def _train_epoch(spec: Spec, tx, state: TrainState, feats: Array, data: Data, hy
 
     def objective(params, xb, yb, wb, masks):
         z = logits(params, xb, spec.activation, masks)
-        return data_loss(spec.loss, z, yb, spec.out_act, wb) + regularization_loss(
-            spec.regularization, params, hyper["reg_rate"]
-        )
+        return data_loss(spec.loss, z, yb, spec.out_act, wb) + penalty_loss(params, hyper.penalty)
 
     def step(params, opt_state, i, xb, yb, wb):
         masks = None
         if spec.dropout:
-            keep = 1.0 - hyper["dropout"]
+            keep = 1.0 - hyper.dropout
             ks = jax.random.split(jax.random.fold_in(k_drop, i), L - 1)
             masks = [
                 jax.random.bernoulli(k, keep, (xb.shape[0], width)) / keep
@@ -312,7 +284,7 @@ def _all_finite(params: Params) -> Array:
 
 @per_spec("n_epochs")
 def train_epochs(
-    spec: Spec, n_epochs: int, state: TrainState, train: Data, test: Data, hyper: dict[str, Array]
+    spec: Spec, n_epochs: int, state: TrainState, train: Data, test: Data, hyper: Hyper
 ) -> tuple[TrainState, dict[str, Array]]:
     """Run n_epochs epochs. Metrics come back stacked per epoch: the train / test loss and score and the
     regularisation loss of the end-of-epoch weights, per-layer `weight_norm`; per-layer `grad_norm`,
@@ -332,7 +304,7 @@ def train_epochs(
         def run(state):
             new, m = _train_epoch(spec, tx, state, feats, train, hyper)
             tr, te = _evaluate_both(spec, new.params, rows, train, test)
-            reg = regularization_loss(spec.regularization, new.params, hyper["reg_rate"])
+            reg = penalty_loss(new.params, hyper.penalty)
             layer_ok = _all_finite(new.params)
             ok = layer_ok.all() & jnp.isfinite(tr["loss"]) & jnp.isfinite(reg)
             # the first layer whose weights, else whose outputs z, went non-finite; L: only the loss did

@@ -9,7 +9,7 @@ from jax import Array
 from engine.features import apply_features
 from engine.model import Params, forward_trace
 from engine.programs import per_spec
-from engine.train import Spec
+from engine.spec import Spec
 
 
 @per_spec()

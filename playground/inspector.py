@@ -15,7 +15,7 @@ import optax
 from engine.activations import DERIVATIVES, FORMULAS
 from engine.backprop import Step
 from engine.losses import FORMULAS as LOSS_FORMULAS  # the engine's own record of each loss: one copy
-from engine.train import Spec
+from engine.spec import Spec
 
 MAX_ROWS, MAX_COLS = 6, 6
 DELTA = r"\delta"
@@ -126,17 +126,17 @@ def backward_section(step: Step, spec: Spec) -> Section:
     return sec
 
 
-def gradient_section(step: Step, spec: Spec, reg_rate: float) -> Section:
+def gradient_section(step: Step, spec: Spec, regularization: tuple[str, float] = ("none", 0.0)) -> Section:
+    """The gradients, with the weight penalty's term where the config's regularisation (kind, rate) has one."""
     sec = Section("4 · Gradients")
-    reg = {"l2": rf" + \lambda {sup('W', 'l')}", "l1": rf" + \lambda\,\mathrm{{sign}}({sup('W', 'l')})"}.get(
-        spec.regularization, ""
-    )
+    kind, rate = regularization if regularization[1] > 0 else ("none", 0.0)
+    reg = {"l2": rf" + \lambda {sup('W', 'l')}", "l1": rf" + \lambda\,\mathrm{{sign}}({sup('W', 'l')})"}.get(kind, "")
     sec.lines.append(
         rf"\frac{{\partial L}}{{\partial {sup('W', 'l')}}} = {sup('a', 'l-1')}{{}}^{{\top}} {sup(DELTA, 'l')}{reg},"
         rf"\qquad \frac{{\partial L}}{{\partial {sup('b', 'l')}}} = \textstyle\sum_{{\text{{rows}}}} {sup(DELTA, 'l')}"
     )
     if reg:
-        sec.notes.append(f"λ = {reg_rate:g} ({spec.regularization} regularisation of the weights, not the biases).")
+        sec.notes.append(f"λ = {rate:g} ({kind} regularisation of the weights, not the biases).")
     for l in range(1, len(step.z) + 1):
         sec.lines.append(
             rf"\frac{{\partial L}}{{\partial {sup('W', l)}}} = {mat(step.dW[l - 1])},\qquad"
@@ -224,12 +224,19 @@ def update_section(step: Step, spec: Spec, hyper: dict[str, float]) -> Section:
     return sec
 
 
-def sections(step: Step, spec: Spec, y: np.ndarray, hyper: dict[str, float], reg_rate: float = 0.0) -> list[Section]:
-    """Everything the inspector shows, in reading order."""
+def sections(
+    step: Step,
+    spec: Spec,
+    y: np.ndarray,
+    hyper: dict[str, float],
+    regularization: tuple[str, float] = ("none", 0.0),
+) -> list[Section]:
+    """Everything the inspector shows, in reading order (`hyper`: the step's numbers by name, as printed;
+    `regularization`: the config's (kind, rate))."""
     return [
         forward_section(step, spec),
         loss_section(step, spec, y),
         backward_section(step, spec),
-        gradient_section(step, spec, reg_rate),
+        gradient_section(step, spec, regularization),
         update_section(step, spec, hyper),
     ]

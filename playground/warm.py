@@ -32,7 +32,8 @@ from engine import limits, programs
 from engine.activations import HIDDEN
 from engine.config import Config
 from engine.data import Dataset
-from engine.session import Session, make_spec
+from engine.inputs import make_spec
+from engine.session import Session
 from playground import board
 
 log = logging.getLogger(__name__)

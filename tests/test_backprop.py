@@ -12,7 +12,8 @@ from engine.backprop import autodiff_gradients, gradients
 from engine.config import Schedule
 from engine.losses import data_loss, encode_targets
 from engine.model import init_params, logits
-from engine.train import Spec, regularization_loss
+from engine.penalty import penalty, penalty_loss
+from engine.spec import Spec
 
 CASES = {  # loss -> (output activation, problem, outputs)
     "mse": ("tanh", "regression", 2),
@@ -22,8 +23,20 @@ CASES = {  # loss -> (output activation, problem, outputs)
 }
 
 
-def spec_for(act, loss, out_act, sizes, reg="none"):
-    return Spec("x", ("x1", "x2"), sizes, act, out_act, loss, "sgd", (), False, None, reg, False, Schedule())
+def spec_for(act, loss, out_act, sizes):
+    return Spec(
+        problem="x",
+        features=("x1", "x2"),
+        sizes=sizes,
+        activation=act,
+        out_act=out_act,
+        loss=loss,
+        optimizers=("sgd",),
+        clip=False,
+        batch_size=None,
+        dropout=False,
+        schedule=Schedule(),
+    )
 
 
 def problem(loss, act, seed):
@@ -78,10 +91,9 @@ def test_explicit_equals_autodiff_and_finite_differences(act, loss):
 def test_regularisation_gradient(reg):
     with jax.enable_x64(True):
         spec, params, x, y = problem("mse", "tanh", 3)
-        spec = spec._replace(regularization=reg)
         params = [(jnp.asarray(W, jnp.float64), jnp.asarray(b, jnp.float64)) for W, b in params]
-        _, _, _, dWs, _ = gradients(spec, params, x, y, reg_rate=0.3)
-        auto = autodiff_gradients(spec, params, x, y, reg_rate=0.3)
+        _, _, _, dWs, _ = gradients(spec, params, x, y, penalty(reg, 0.3))
+        auto = autodiff_gradients(spec, params, x, y, penalty(reg, 0.3))
         for dW, (aW, _) in zip(dWs, auto, strict=True):
             np.testing.assert_allclose(dW, aW, rtol=1e-9, atol=1e-12)
-        assert float(regularization_loss(reg, params, 0.3)) > 0
+        assert float(penalty_loss(params, penalty(reg, 0.3))) > 0

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from engine.config import ConfigError, Optimizer, parse_config
+from engine.history import Snapshots
 from engine.race import Race
-from engine.session import Session, Snapshots
+from engine.session import Session
 
 CFG = parse_config(
     {

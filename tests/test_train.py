@@ -75,7 +75,7 @@ def test_vmap_over_learning_rates_equals_separate_runs():
     equal its own call, divergence included (one lane diverges, the other keeps training)."""
     doc = {"problem": "regression", "data": {"generator": "plane", "n": 100}, "hidden": [8], "activation": "relu"}
     s = Session(parse_config({**doc, "batch_size": 10, "dropout": 0.1}))
-    hypers = [{**s.hyper, "learning_rate": jnp.float32(lr)} for lr in (0.01, 5.0)]
+    hypers = [s.hyper._replace(learning_rate=jnp.float32(lr)) for lr in (0.01, 5.0)]
     stack = lambda *xs: jnp.stack(xs)  # noqa: E731
     run = jax.vmap(lambda st, h: train_epochs(s.spec, 30, st, s._train, s._test, h))
     states, metrics = run(jax.tree.map(stack, s.state, s.state), jax.tree.map(stack, *hypers))
