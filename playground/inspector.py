@@ -14,7 +14,8 @@ import optax
 
 from engine.activations import DERIVATIVES, FORMULAS
 from engine.backprop import Step
-from engine.losses import FORMULAS as LOSS_FORMULAS  # the engine's own record of each loss: one copy
+from engine.losses import RECORDS as LOSSES  # the engine's own record of each loss: one copy
+from engine.losses import delta_formula
 from engine.spec import Spec
 
 MAX_ROWS, MAX_COLS = 6, 6
@@ -86,7 +87,7 @@ def forward_section(step: Step, spec: Spec) -> Section:
 
 def loss_section(step: Step, spec: Spec, y: np.ndarray) -> Section:
     sec = Section("2 · Loss")
-    sec.lines.append(LOSS_FORMULAS[spec.loss])
+    sec.lines.append(LOSSES[spec.loss].tex)
     sec.lines.append(rf"\hat y = {sup('a', len(step.z))} = {mat(step.a[-1])},\quad y = {mat(y)}")
     total = rf"L = {num(step.data_loss, 6)}"
     if step.reg_loss:
@@ -96,19 +97,8 @@ def loss_section(step: Step, spec: Spec, y: np.ndarray) -> Section:
 
 
 def output_delta_formula(spec: Spec) -> str:
-    L = "L"
-    if spec.loss == "cross_entropy":
-        return rf"{sup(DELTA, L)} = \frac{{\partial L}}{{\partial {sup('z', L)}}} = \frac{{1}}{{n}}(\hat y - y)"
-    if spec.loss == "bce":
-        return rf"{sup(DELTA, L)} = \frac{{\partial L}}{{\partial {sup('z', L)}}} = \frac{{1}}{{n\,m}}(\hat y - y)"
-    dl = {"mse": r"\frac{2}{n\,m}(\hat y - y)", "half_sse": r"\frac{1}{n}(\hat y - y)"}[spec.loss]
-    zL = sup("z", L)
-    if spec.out_act == "softmax":  # the softmax's Jacobian mixes a row's outputs: no elementwise σ′
-        return (
-            rf"g = \frac{{\partial L}}{{\partial \hat y}} = {dl},\quad "
-            rf"{sup(DELTA, L)} = \hat y \odot \big(g - \textstyle\sum_k g_k \hat y_k\big)"
-        )
-    return rf"{sup(DELTA, L)} = \frac{{\partial L}}{{\partial \hat y}} \odot \sigma'({zL}) = {dl} \odot \sigma'({zL})"
+    """δ⁽ᴸ⁾ as the loss's record writes it for this output activation."""
+    return delta_formula(spec.loss, spec.out_act)
 
 
 def backward_section(step: Step, spec: Spec) -> Section:
