@@ -1,6 +1,6 @@
 """Speed of the engine against a plain NumPy backprop of the same networks, in one run.
 
-    python -m engine.bench [--json bench-results/bench.json] [--epochs 2000]
+    python -m tools.engine_bench [--json bench-results/bench.json] [--epochs 2000]
 
 Cases: (a) TensorFlow Playground's default network, (b) its largest, (c) full batch 2-8-8-1 on 512 points.
 Prints a table (ms per epoch, epochs/s, the ratio to NumPy, first-call compile time cold and from the persistent

@@ -1,11 +1,11 @@
-"""How much an optimiser race costs compared with one run: `python -m engine.race_bench`.
+"""How much an optimiser race costs compared with one run: `python -m tools.race_bench`.
 
 Times k racers against one plain training run of the same config and epochs (compiled first, best of a few
 repeats), and prints the ratio, for both ways a race can run: side by side in one vmapped call (the default on
 an accelerator) and one by one (the default on a CPU). Also the first race's time, compilation included (within
 this process: programs a previous case compiled are reused, as in the app).
 
-    python -m engine.race_bench [--epochs 500]
+    python -m tools.race_bench [--epochs 500]
 """
 
 from __future__ import annotations
