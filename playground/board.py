@@ -1,4 +1,9 @@
-"""The live board: its Components v2 definition and the frames it draws (pure functions of a Session)."""
+"""The live board: its Components v2 definition and the frames it draws (pure functions of a Session).
+
+The data that crosses to the browser is declared here once, as TypedDicts: `BoardData` (the component's `data`:
+the page's `BoardContext`, the figures with their `Traces`, a `Frame`) and `StrokeBatch` (what the board sends back).
+playground/web/board.js mirrors them as JSDoc typedefs of the same names (a test compares the two).
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,16 @@ import functools
 import hashlib
 import json
 import math
-import shutil
-from pathlib import Path
+from typing import Any, Literal, TypedDict
 
 import numpy as np
-import plotly
 
 from engine.data import Dataset
 from engine.diagnose import trouble
 from engine.session import Session
-from playground import figures
+from playground import figures, resources
 from playground.theme import CLASS_COLORS, MISTAKE_COLOR
 
-ROOT = Path(__file__).resolve().parents[1]
-ASSETS = ROOT / "assets" / "board"
-STATIC = Path(__file__).resolve().parent / "static"
 GRID = 100
 MAX_UNACKED = 200  # strokes the board resends until acknowledged; a frame acknowledges as many (≈2 KB)
 HTML = (
@@ -31,26 +31,151 @@ HTML = (
 )
 
 
-def ensure_plotly_js() -> Path:
-    """Serve the plotly.js that ships inside the plotly package from Streamlit's static folder (offline)."""
-    src = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    dst = STATIC / "plotly.min.js"
-    if not dst.exists() or dst.stat().st_size != src.stat().st_size:
-        STATIC.mkdir(exist_ok=True)
-        shutil.copyfile(src, dst)
-    return dst
+# ---- the schema: what Python sends the board and what the board sends back ------------------------------------
+
+Tool = Literal["add", "erase", "inspect"]  # what a click on the board does
 
 
-def component():
+class Points(TypedDict):
+    """The points drawn, one entry per point in each list."""
+
+    x: list[float]
+    y: list[float]  # x₂ on a 2-D board, the target on a 1-D one
+    c: list[int] | list[float]  # class index (classification) or target value (regression)
+    t: list[int]  # 1: a test point
+    w: list[int]  # 1: misclassified
+
+
+class Curve(TypedDict):
+    """A 1-D board's network output ŷ(x) over the view."""
+
+    x: list[float]
+    y: list[float]
+
+
+class LossSeries(TypedDict):
+    """The loss chart's traces, decimated: epochs and one value per epoch (None for NaN or ±∞)."""
+
+    e: list[int]  # epochs
+    tr: list[float | None]  # train loss
+    te: list[float | None]  # test loss
+    rg: list[float | None]  # regularisation loss ([] when there is none)
+    sc: list[float | None]  # test accuracy or R²
+
+
+class GradSeries(TypedDict):
+    """The gradient chart's traces: ‖∂L/∂Wˡ‖ per layer."""
+
+    e: list[int]
+    g: list[list[float | None]]  # one list per layer
+    zero: bool  # every gradient of the latest epoch exactly 0 (a log axis would show an empty chart)
+
+
+class _FrameAlways(TypedDict):
+    seq: int  # increases with every frame; the board draws only the newest
+    figs_key: str  # the figures this frame fills (BaseFigures.figs_key)
+    acks: list[str]  # ids of the strokes Python has applied (at most MAX_UNACKED)
+    label: str  # "Epoch 1,234"
+    pv: str  # a hash of the points: the board restyles them only when it changes
+    pts: Points
+    loss: LossSeries
+    warn: str | None  # a sign of trouble, shown instead of the drawing hint
+    grad: GradSeries
+
+
+class Frame(_FrameAlways, total=False):
+    """Everything the board draws for one state of the session (≤ 100 KB as JSON). A 2-D board's frame has `z`
+    and `g`, a 1-D board's `curve`. (total=False, not NotRequired: under `from __future__ import annotations`
+    Python 3.11 would count NotRequired keys as required.)"""
+
+    z: str  # 2-D: the output field, base64 of g×g uint8 levels, row 0 = lowest y
+    g: int  # 2-D: the field's grid size
+    curve: Curve  # 1-D: the network's curve
+
+
+class BoardContext(TypedDict):
+    """What the page tells the board besides the figures and the frame (and the constants they share)."""
+
+    tool: Tool
+    label: int  # the class a click adds
+    target: float  # the target a click adds (regression)
+    classes: int  # 0 for regression
+    colors: list[str]  # a colour per class
+    mistake: str  # the ring around a misclassified point
+    one_d: bool
+    show_test: bool
+    big: bool  # projector mode
+    hint: str
+    max_unacked: int  # strokes the board keeps resending until a frame acknowledges them
+    plotly_src: str  # plotly.js, relative to the page (served by playground/serve.py)
+
+
+class Traces(TypedDict):
+    """Which trace of each figure the board restyles (the figure builders' fixed order, checked when built)."""
+
+    field: int  # the board's shading (a 2-D board's colour bar) or a 1-D board's curve
+    train: int
+    test: int
+    loss: list[str]  # LossSeries keys in the loss chart's trace order
+    # the gradient chart: trace l is layer l
+
+
+class BaseFigures(TypedDict):
+    figs: dict[str, Any]  # Plotly figure JSON: "board", "loss", "grad"
+    figs_key: str  # changes when the browser must rebuild the figures
+    traces: Traces
+
+
+class BoardData(BaseFigures):
+    """The component's `data`."""
+
+    id: str  # the board's id: the play loop's streamed frames (frame_html) name it
+    ctx: BoardContext
+    frame: Frame
+
+
+class Stroke(TypedDict):
+    """One click or drag on the board, as the board sends it."""
+
+    id: str
+    tool: Tool
+    label: int
+    target: float
+    radius: float  # the eraser's and the spray's radius in data units
+    pts: list[list[float]]  # [x, y] pairs: the points added, or the eraser's path
+
+
+class StrokeBatch(TypedDict):
+    """The board's `stroke` trigger value: every stroke not acknowledged yet."""
+
+    batch: list[Stroke]
+
+
+TRACES: Traces = {"field": 0, "train": 1, "test": 2, "loss": ["tr", "te", "rg", "sc"]}
+_TRACE_NAMES = {"train": "train", "test": "test"}  # the figure builders' names of those traces
+
+
+def ensure_plotly_js() -> None:
+    """Nothing to do: the launcher (playground/serve.py) serves plotly.js from the plotly package, nothing is
+    copied. Kept until app.py stops calling it."""
+
+
+def component() -> Any:
+    """The board's Components v2 definition; mount it with `data=board_data(...)` (BoardData)."""
     import streamlit as st
 
     return st.components.v2.component(
         "backprop_board",
         html=HTML,
-        css=(ASSETS / "board.css").read_text(),
-        js=(ASSETS / "board.js").read_text(),
+        css=resources.BOARD_CSS.read_text(encoding="utf-8"),
+        js=resources.BOARD_JS.read_text(encoding="utf-8"),
         isolate_styles=False,
     )
+
+
+def board_data(board_id: str, ctx: BoardContext, base: BaseFigures, frame: Frame) -> BoardData:
+    """The component's data: this page's context, the figures and the frame to draw in them."""
+    return {"id": board_id, "ctx": ctx, **base, "frame": frame}
 
 
 def _r(a: np.ndarray, digits: int = 4) -> list:
@@ -102,7 +227,7 @@ def _inside(ds: Dataset, b: tuple[float, float, float, float]) -> bool:
     return bool(np.all((px >= b[0]) & (px <= b[1]) & (py >= b[2]) & (py <= b[3])))
 
 
-def base_figures(s: Session, big: bool = False, view: tuple[float, float, float, float] | None = None) -> dict:
+def base_figures(s: Session, big: bool = False, view: tuple[float, float, float, float] | None = None) -> BaseFigures:
     """The three figures with empty data; the frames fill them. Also keyed, so the page knows when the
     browser must rebuild them (another network, problem or data range). Built once per key (≈40 ms with Plotly's
     validation), then only parsed from JSON: every rerun asks for them, and the caller may change the copy."""
@@ -113,7 +238,7 @@ def base_figures(s: Session, big: bool = False, view: tuple[float, float, float,
     text, key = _base_json(
         ds.problem, ds.dim, ds.classes, n_targets, b, target_range(s), s.spec.n_layers, big, has_test
     )
-    return {"figs": json.loads(text), "figs_key": key}
+    return {"figs": json.loads(text), "figs_key": key, "traces": TRACES}
 
 
 @functools.lru_cache(maxsize=64)
@@ -176,8 +301,18 @@ def _base_json(
             name="empty",
         )
     figs = {k: json.loads(v.to_json()) for k, v in {"board": board, "loss": loss, "grad": grad}.items()}
+    _check_traces(figs, L)
     text = json.dumps(figs, sort_keys=True)
     return text, hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def _check_traces(figs: dict[str, Any], n_layers: int) -> None:
+    """The figure builders' trace order is what TRACES says (the board restyles traces by index)."""
+    names = [d.get("name") for d in figs["board"]["data"]]
+    for role, name in _TRACE_NAMES.items():
+        assert names[TRACES[role]] == name, f"board trace {TRACES[role]} is {names[TRACES[role]]!r}, not {name!r}"
+    assert len(figs["loss"]["data"]) == len(TRACES["loss"]), "a loss trace per LossSeries key"
+    assert len(figs["grad"]["data"]) == n_layers, "a gradient trace per layer"
 
 
 def frame(
@@ -188,10 +323,10 @@ def frame(
     g: int = GRID,
     show_test: bool = True,
     view: tuple[float, float, float, float] | None = None,
-) -> dict:
+) -> Frame:
     """Everything the board draws for the current state (≤ 100 KB as JSON), over `view` (default: the data's)."""
     ds = s.dataset
-    out: dict = {"seq": seq, "figs_key": figs_key, "acks": acks[-MAX_UNACKED:], "label": f"Epoch {s.epoch:,}"}
+    out: dict[str, Any] = {"seq": seq, "figs_key": figs_key, "acks": acks[-MAX_UNACKED:], "label": f"Epoch {s.epoch:,}"}
     b = view or view_bounds(ds)
     grid = s.grid(g, b)
     if ds.dim == 2:
@@ -234,16 +369,18 @@ def frame(
         # every gradient of the latest epoch exactly 0 (a log axis would show an empty chart)
         "zero": bool(n and np.all(h["grad_norm"][-1] == 0)),
     }
-    return out
+    return out  # type: ignore[return-value]  # built key by key; the keys are Frame's (tests/test_package.py)
 
 
-def frame_html(board_id: str, f: dict) -> str:
+def frame_html(board_id: str, f: Frame) -> str:
     """A frame as a hidden element for st.html; the board's JS picks it up."""
     text = json.dumps(f, separators=(",", ":")).replace("<", "\\u003c").replace("&", "\\u0026")
     return f'<div class="bp-frame" data-board="{board_id}" hidden style="display:none">{text}</div>'
 
 
-def board_context(s: Session, tool: str, label: int, target: float, show_test: bool, big: bool, hint: str) -> dict:
+def board_context(
+    s: Session, tool: Tool, label: int, target: float, show_test: bool, big: bool, hint: str
+) -> BoardContext:
     return {
         "tool": tool,
         "label": label,
@@ -255,4 +392,6 @@ def board_context(s: Session, tool: str, label: int, target: float, show_test: b
         "show_test": show_test,
         "big": big,
         "hint": hint,
+        "max_unacked": MAX_UNACKED,
+        "plotly_src": resources.plotly_url(),
     }

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from playground.browser import CHROMIUM, board_points, epoch, launch, running_app, wait_board
+from tools.browser import CHROMIUM, board_points, epoch, launch, running_app, wait_board
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from engine.cli import main
+from playground.resources import PRESETS_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
-PRESETS = sorted((ROOT / "assets" / "presets").glob("*.json"))
+PRESETS = sorted(PRESETS_DIR.glob("*.json"))
 
 
 def write(tmp_path, doc, name="c.json"):
@@ -80,7 +81,7 @@ def test_divergence_exit_3_keeps_last_finite_state(tmp_path, capsys):
 
 def test_backprop_command_agrees_with_autodiff(tmp_path, capsys):
     out = tmp_path / "step.json"
-    assert main(["backprop", str(ROOT / "assets/presets/worked_2-2-2-2.json"), "--json", str(out)]) == 0
+    assert main(["backprop", str(PRESETS_DIR / "worked_2-2-2-2.json"), "--json", str(out)]) == 0
     text = capsys.readouterr().out
     assert "δ1 = (δ2·W2ᵀ) ⊙ σ′(z1)" in text and "∂L/∂W0 = a0ᵀ·δ0" in text
     step = json.loads(out.read_text())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,9 +14,9 @@ from engine.data import Dataset
 from engine.session import Session
 from engine.views import layer_activations, neuron_maps
 from playground import inspector, network, state, warp
+from playground.resources import PRESETS_DIR
 
-ROOT = Path(__file__).resolve().parents[1]
-WORKED = json.loads((ROOT / "assets" / "presets" / "worked_2-2-2-2.json").read_text())
+WORKED = json.loads((PRESETS_DIR / "worked_2-2-2-2.json").read_text())
 
 
 def sig(z):

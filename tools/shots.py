@@ -1,6 +1,6 @@
 """Screenshots of the page in headless Chromium, for the README and for looking at what we build.
 
-    python -m playground.shots [--out bench-results/shots] [--only NAME ...]
+    python -m tools.shots [--out bench-results/shots] [--only NAME ...]
 
 Each shot opens a link (the URL holds the whole set-up), presses Step 10 a number of times, and saves NAME.png
 (the inspector and race shots: the panels under the board only; the race shot runs the default race first).
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from playground.browser import epoch, launch, running_app, wait_board
+from tools.browser import epoch, launch, running_app, wait_board
 
 SHOTS = {
     # name: (query, clicks on "Step 10", viewport height or (width, height))

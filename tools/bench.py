@@ -3,7 +3,7 @@
 the new untrained boundary on the board (cold: an empty JAX compilation cache; warm: the cache a previous server
 filled; floor: a new weight seed, nothing to compile). TensorFlow Playground's default network.
 
-    python -m playground.bench [--speed 100] [--seconds 8] [--only play|arch] [--arch-runs 2]
+    python -m tools.bench [--speed 100] [--seconds 8] [--only play|arch] [--arch-runs 2]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from playground.browser import epoch, launch, running_app, wait_board
+from tools.browser import epoch, launch, running_app, wait_board
 
 TFP_DEFAULT = "hidden=4,2&act=tanh&loss=mse&out=tanh&opt=sgd&lr=0.03&batch=10&test=0.5&n=500"
 # Each change leads to a network this server has not built yet: a neighbour (±1 neuron, another activation) of
@@ -112,7 +112,7 @@ def change_architecture(page, what: str, value) -> float:
     return page.evaluate("() => window.__bpMetrics.shownAt - window.__bpT0") / 1000
 
 
-def measure_arch(cache: str, settle: float = 3.0, script: str = "playground/app.py") -> dict:
+def measure_arch(cache: str, settle: float = 3.0, script: str | None = None) -> dict:
     """One server with the JAX compilation cache in `cache`: first board after page load, then ARCH_CHANGES."""
     from playwright.sync_api import sync_playwright
 
@@ -137,7 +137,7 @@ def measure_arch(cache: str, settle: float = 3.0, script: str = "playground/app.
     return {"first_board_s": first, "change_s": times, "floor_s": floor}
 
 
-def measure_arch_runs(runs: int, settle: float = 3.0, script: str = "playground/app.py") -> dict:
+def measure_arch_runs(runs: int, settle: float = 3.0, script: str | None = None) -> dict:
     """`runs` pairs of servers: cold (a new, empty cache folder), then warm (the folder the cold one filled)."""
     out: dict = {"cold": [], "warm": []}
     for _ in range(runs):
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=("play", "arch"), help="run one of the two measurements")
     ap.add_argument("--arch-runs", type=int, default=2, help="cold + warm server pairs for the architecture change")
     ap.add_argument("--settle", type=float, default=3.0, help="seconds between two architecture changes")
-    ap.add_argument("--script", default="playground/app.py", help=argparse.SUPPRESS)
+    ap.add_argument("--script", default=None, help=argparse.SUPPRESS)  # another page script
     ap.add_argument("--json", default="bench-results/ui.json")
     args = ap.parse_args(argv)
     r = {}

@@ -1,23 +1,140 @@
 // Backprop Playground's live board: a Streamlit Components v2 module.
 //
 // The decision-boundary view is also the drawing surface; beside it the loss and gradient charts.
-// Plotly is loaded once from Streamlit's static serving (never a CDN). The figures are built in Python
-// (playground/figures.py); this module creates them once and then only restyles their data.
+// Plotly is loaded once from the app's own server (playground/serve.py serves the plotly package's copy; never a
+// CDN), and used only through `plotlyAdapter` below. The figures are built in Python (playground/figures.py); this
+// module creates them once and then only restyles their data.
 // Frames arrive two ways: in `data.frame` when the script reruns, and, while training plays, from a hidden
 // `.bp-frame` element that the play loop streams with st.html (public API, no widget per frame). Only the
 // newest frame is ever drawn. Drawing is local first: a point shows at once, then goes to Python.
+
+// ---- the schema: playground/board.py's TypedDicts, the same names and keys (tests/test_package.py checks) ----
+/**
+ * @typedef {Object} Points  one entry per point in each list
+ * @property {number[]} x
+ * @property {number[]} y  x₂ on a 2-D board, the target on a 1-D one
+ * @property {number[]} c  class index (classification) or target value (regression)
+ * @property {number[]} t  1: a test point
+ * @property {number[]} w  1: misclassified
+ */
+/**
+ * @typedef {Object} Curve  a 1-D board's network output ŷ(x) over the view
+ * @property {number[]} x
+ * @property {number[]} y
+ */
+/**
+ * @typedef {Object} LossSeries  the loss chart's traces (null for NaN or ±∞)
+ * @property {number[]} e  epochs
+ * @property {(number|null)[]} tr  train loss
+ * @property {(number|null)[]} te  test loss
+ * @property {(number|null)[]} rg  regularisation loss ([] when there is none)
+ * @property {(number|null)[]} sc  test accuracy or R²
+ */
+/**
+ * @typedef {Object} GradSeries  ‖∂L/∂Wˡ‖ per layer
+ * @property {number[]} e  epochs
+ * @property {(number|null)[][]} g  one list per layer
+ * @property {boolean} zero  every gradient of the latest epoch is exactly 0
+ */
+/**
+ * @typedef {Object} Frame  everything the board draws for one state of the session
+ * @property {number} seq  increases with every frame; only the newest is drawn
+ * @property {string} figs_key  the figures this frame fills
+ * @property {string[]} acks  ids of the strokes Python has applied
+ * @property {string} label  "Epoch 1,234"
+ * @property {string} [z]  2-D: the output field, base64 of g×g uint8 levels, row 0 = lowest y
+ * @property {number} [g]  2-D: the field's grid size
+ * @property {Curve} [curve]  1-D: the network's curve
+ * @property {string} pv  a hash of the points (restyled only when it changes)
+ * @property {Points} pts
+ * @property {LossSeries} loss
+ * @property {string|null} warn  a sign of trouble, shown instead of the hint
+ * @property {GradSeries} grad
+ */
+/**
+ * @typedef {Object} BoardContext  what the page tells the board besides the figures and the frame
+ * @property {"add"|"erase"|"inspect"} tool
+ * @property {number} label  the class a click adds
+ * @property {number} target  the target a click adds (regression)
+ * @property {number} classes  0 for regression
+ * @property {string[]} colors  a colour per class
+ * @property {string} mistake  the ring around a misclassified point
+ * @property {boolean} one_d
+ * @property {boolean} show_test
+ * @property {boolean} big  projector mode
+ * @property {string} hint
+ * @property {number} max_unacked  strokes resent until a frame acknowledges them (board.MAX_UNACKED)
+ * @property {string} plotly_src  plotly.js, relative to the page
+ */
+/**
+ * @typedef {Object} Traces  which trace of each figure is restyled (the gradient chart: trace l is layer l)
+ * @property {number} field  the board's shading (its colour bar) or a 1-D board's curve
+ * @property {number} train
+ * @property {number} test
+ * @property {string[]} loss  LossSeries keys in the loss chart's trace order
+ */
+/**
+ * @typedef {Object} BoardData  the component's `data`
+ * @property {Object} figs  Plotly figure JSON: board, loss, grad
+ * @property {string} figs_key  changes when the figures must be rebuilt
+ * @property {Traces} traces
+ * @property {string} id  the board's id, named by streamed frames
+ * @property {BoardContext} ctx
+ * @property {Frame} frame
+ */
+/**
+ * @typedef {Object} Stroke  one click or drag, as sent to Python
+ * @property {string} id
+ * @property {"add"|"erase"|"inspect"} tool
+ * @property {number} label
+ * @property {number} target
+ * @property {number} radius  the eraser's and the spray's radius in data units
+ * @property {number[][]} pts  [x, y] pairs: the points added, or the eraser's path
+ */
+/**
+ * @typedef {Object} StrokeBatch  the `stroke` trigger value: every stroke not acknowledged yet
+ * @property {Stroke[]} batch
+ */
+
 const W = window;
-const PLOTLY_SRC = new URL("app/static/plotly.min.js", document.baseURI).href;
 const M = (W.__bpMetrics ||= { frames: 0, applyMs: [], clickLat: [], strokes: 0, seqs: [] });
 const boards = (W.__bpBoards ||= {});
 
-function loadPlotly() {
-  if (W.Plotly) return Promise.resolve(W.Plotly);
+/**
+ * Every use of Plotly, in one place: the public calls (newPlot, restyle and relayout by trace index, resize,
+ * gd.layout) and the one internal the board needs, `_fullLayout`'s axes, for pixel ↔ data conversion while
+ * drawing (no public API gives it; checked with the plotly.js of the plotly major version pyproject.toml pins).
+ */
+function plotlyAdapter(P) {
+  const axis = (a) => ({ offset: a._offset, length: a._length, d2p: (v) => a.d2p(v), p2d: (px) => a.p2d(px) });
+  return {
+    plot: (el, fig, config) => P.newPlot(el, fig.data, fig.layout, config),
+    restyle: (el, update, traces) => P.restyle(el, update, traces),
+    relayout: (el, update) => P.relayout(el, update),
+    resize: (el) => P.Plots.resize(el),
+    layout: (el) => el.layout || {},
+    /** The plot area's axes (offsets and lengths in px inside `el`), or null before the first plot. */
+    axes(el) {
+      const fl = el._fullLayout;
+      return fl && fl.xaxis && fl.yaxis ? { x: axis(fl.xaxis), y: axis(fl.yaxis) } : null;
+    },
+  };
+}
+
+/** The adapter, once plotly.js has loaded (null before). */
+const plotly = () => (W.Plotly ? (W.__bpPlotlyAdapter ||= plotlyAdapter(W.Plotly)) : null);
+
+function loadPlotly(path) {
+  if (W.Plotly) return Promise.resolve(plotly());
+  const src = new URL(path, document.baseURI).href;
   return (W.__bpPlotly ||= new Promise((res, rej) => {
     const s = document.createElement("script");
-    s.src = PLOTLY_SRC;
-    s.onload = () => res(W.Plotly);
-    s.onerror = () => rej(new Error("could not load " + PLOTLY_SRC));
+    s.src = src;
+    s.onload = () => res(plotly());
+    s.onerror = () => {
+      W.__bpPlotly = null; // the next frame tries again
+      rej(new Error("could not load " + src + ": start the app with `backprop-playground`"));
+    };
     document.head.appendChild(s);
   }));
 }
@@ -93,19 +210,19 @@ function pointTraces(st) {
 
 // Drawn-but-unconfirmed points go on a canvas over the plot: a few microseconds, even while Plotly is busy.
 function drawInk(st) {
-  const c = st.ink, fl = st.board._fullLayout;
+  const c = st.ink, P = plotly(), ax = P && P.axes(st.board);
   const dpr = W.devicePixelRatio || 1, w = c.clientWidth, h = c.clientHeight;
   if (c.width !== Math.round(w * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
   const g = c.getContext("2d");
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, w, h);
-  if (!fl) return;
-  const ox = fl.xaxis._offset, oy = fl.yaxis._offset; // an axis may give up domain to keep the 1:1 scale
+  if (!ax) return;
+  const ox = ax.x.offset, oy = ax.y.offset; // an axis may give up domain to keep the 1:1 scale
   const wr = st.wrong;
   if (wr && wr.x.length) { // misclassified points: dark rings (no class has that colour)
     g.beginPath();
     for (let i = 0; i < wr.x.length; i++) {
-      const px = ox + fl.xaxis.d2p(wr.x[i]), py = oy + fl.yaxis.d2p(wr.y[i]);
+      const px = ox + ax.x.d2p(wr.x[i]), py = oy + ax.y.d2p(wr.y[i]);
       g.moveTo(px + 6.5, py); g.arc(px, py, 6.5, 0, 2 * Math.PI);
     }
     g.strokeStyle = st.ctx.mistake || "#1a1a1a"; g.globalAlpha = 0.7; g.lineWidth = 1.3; g.stroke();
@@ -113,14 +230,14 @@ function drawInk(st) {
   }
   for (const s of st.pending) for (const p of s.pts) {
     g.beginPath();
-    g.arc(ox + fl.xaxis.d2p(p[0]), oy + fl.yaxis.d2p(p[1]), 5, 0, 2 * Math.PI);
+    g.arc(ox + ax.x.d2p(p[0]), oy + ax.y.d2p(p[1]), 5, 0, 2 * Math.PI);
     g.fillStyle = st.ctx.classes ? st.ctx.colors[s.label] : "#555";
     g.fill(); g.lineWidth = 1.5; g.strokeStyle = "#222"; g.stroke();
   }
   if (st.stroke && st.stroke.tool === "erase") {
     const q = st.stroke.path[st.stroke.path.length - 1];
     g.beginPath();
-    g.arc(ox + fl.xaxis.d2p(q[0]), oy + fl.yaxis.d2p(q[1]), 14, 0, 2 * Math.PI);
+    g.arc(ox + ax.x.d2p(q[0]), oy + ax.y.d2p(q[1]), 14, 0, 2 * Math.PI);
     g.strokeStyle = "#d62728"; g.lineWidth = 2; g.stroke();
   }
 }
@@ -137,18 +254,24 @@ function drawPoints(st, force = true) {
   const upd = { x: [t.train.x, t.test.x], y: [t.train.y, t.test.y] };
   if (!st.ctx.one_d) upd["marker.color"] = [t.train.c, t.test.c];
   if (st.ctx.classes) upd["marker.line.color"] = ["white", t.test.c];
-  return W.Plotly.restyle(st.board, upd, [1, 2]);
+  return plotly().restyle(st.board, upd, [st.traces.train, st.traces.test]);
 }
 
 async function build(st) {
-  const P = await loadPlotly();
+  let P;
+  try {
+    P = await loadPlotly(st.ctx.plotly_src);
+  } catch (e) {
+    st.root.querySelector(".bp-hint").textContent = e.message;
+    throw e;
+  }
   const figs = st.figs;
   const cfg = { displayModeBar: false, responsive: true };
-  await P.newPlot(st.board, figs.board.data, figs.board.layout, { ...cfg, staticPlot: true });
-  await P.newPlot(st.loss, figs.loss.data, figs.loss.layout, cfg);
-  await P.newPlot(st.grad, figs.grad.data, figs.grad.layout, cfg);
+  await P.plot(st.board, figs.board, { ...cfg, staticPlot: true });
+  await P.plot(st.loss, figs.loss, cfg);
+  await P.plot(st.grad, figs.grad, cfg);
   st.builtKey = st.figsKey;
-  st.lut = makeLut(figs.board.data[0].colorscale || [[0, "#ffffff"], [1, "#000000"]]);
+  st.lut = makeLut(figs.board.data[st.traces.field].colorscale || [[0, "#ffffff"], [1, "#000000"]]);
   st.pointsSig = st.lossSig = st.gradSig = null;
   st.loss.__bpTicks = st.grad.__bpTicks = st.loss.__bpEmpty = st.grad.__bpEmpty = undefined;
 }
@@ -182,7 +305,8 @@ function tickText(v) {
 }
 
 function logTicks(P, el, ys) {
-  if (!el.layout.yaxis || el.layout.yaxis.type !== "log") return null;
+  const y = P.layout(el).yaxis;
+  if (!y || y.type !== "log") return null;
   const vals = logTickValues(ys), sig = vals ? vals.join() : "auto";
   if (el.__bpTicks === sig) return null;
   el.__bpTicks = sig;
@@ -195,8 +319,9 @@ function logTicks(P, el, ys) {
 const yieldToInput = () =>
   W.scheduler && W.scheduler.yield ? W.scheduler.yield() : new Promise((r) => setTimeout(r, 0));
 
+/** Draw frame `f` into the built figures. @param {Frame} f */
 async function applyFrame(st, f) {
-  const P = W.Plotly, t0 = performance.now();
+  const P = plotly(), T = st.traces, t0 = performance.now();
   if (f.acks) {
     st.outbox = st.outbox.filter((s) => !f.acks.includes(s.id));
     // a stroke drawn locally stays until Python has it: while it is being drawn or waits in the outbox
@@ -206,7 +331,7 @@ async function applyFrame(st, f) {
   }
   st.shown = f;
   if (f.z) await P.relayout(st.board, { "images[0].source": fieldImage(st, f.z, f.g) });
-  else if (f.curve) await P.restyle(st.board, { x: [f.curve.x], y: [f.curve.y] }, [0]);
+  else if (f.curve) await P.restyle(st.board, { x: [f.curve.x], y: [f.curve.y] }, [T.field]);
   const t1 = performance.now();
   await yieldToInput();
   await drawPoints(st, false);
@@ -218,7 +343,7 @@ async function applyFrame(st, f) {
   const both = !st.streaming, L = f.loss, G = f.grad, ls = JSON.stringify(L), gs = JSON.stringify(G);
   if ((both || st.turn) && ls !== st.lossSig) {
     st.lossSig = ls;
-    await P.restyle(st.loss, { x: [L.e, L.e, L.e, L.e], y: [L.tr, L.te, L.rg, L.sc] }, [0, 1, 2, 3]);
+    await P.restyle(st.loss, { x: T.loss.map(() => L.e), y: T.loss.map((k) => L[k]) }, T.loss.map((_, i) => i));
     await logTicks(P, st.loss, [L.tr, L.te, L.rg]);
     await yieldToInput();
   }
@@ -231,7 +356,7 @@ async function applyFrame(st, f) {
   // that every gradient is exactly 0 (a log axis shows nothing of them)
   const empty = !L.e.length;
   for (const el of [st.loss, st.grad]) {
-    const notes = el.layout.annotations || [];
+    const notes = P.layout(el).annotations || [];
     if (!notes.length) continue;
     if (el.__bpText === undefined) el.__bpText = notes[notes.length - 1].text;
     const text = empty ? el.__bpText : el === st.grad && G.zero ? ZERO_GRADIENTS : null;
@@ -268,12 +393,12 @@ function pump(st) {
 
 // ---- drawing ------------------------------------------------------------------------------------
 function plotXY(st, ev) {
-  const fl = st.board._fullLayout;
-  if (!fl) return null;
-  const r = st.board.getBoundingClientRect(), xa = fl.xaxis, ya = fl.yaxis;
-  const px = ev.clientX - r.left - xa._offset, py = ev.clientY - r.top - ya._offset;
-  if (px < 0 || py < 0 || px > xa._length || py > ya._length) return null;
-  return { px, py, x: fl.xaxis.p2d(px), y: fl.yaxis.p2d(py), fl };
+  const P = plotly(), ax = P && P.axes(st.board);
+  if (!ax) return null;
+  const r = st.board.getBoundingClientRect();
+  const px = ev.clientX - r.left - ax.x.offset, py = ev.clientY - r.top - ax.y.offset;
+  if (px < 0 || py < 0 || px > ax.x.length || py > ax.y.length) return null;
+  return { px, py, x: ax.x.p2d(px), y: ax.y.p2d(py), ax };
 }
 
 function startStroke(st, ev) {
@@ -281,8 +406,9 @@ function startStroke(st, ev) {
   const p = plotXY(st, ev);
   if (!p) return;
   ev.preventDefault();
-  const ctx = st.ctx, fl = p.fl;
-  st.radius = Math.abs(fl.xaxis.p2d(14) - fl.xaxis.p2d(0)); // eraser / spray radius: 14 px in data units
+  const ctx = st.ctx;
+  st.radius = Math.abs(p.ax.x.p2d(14) - p.ax.x.p2d(0)); // eraser / spray radius: 14 px in data units
+  /** @type {Stroke & {path: number[][], last: number[], t0: number}} */
   const s = { id: Math.random().toString(36).slice(2, 10), tool: ctx.tool, label: ctx.label, target: ctx.target,
     pts: [], path: [[p.x, p.y]], last: [p.px, p.py], t0: ev.timeStamp };
   st.stroke = s;
@@ -323,8 +449,10 @@ function endStroke(st) {
   // them up share one rerun, and a trigger value alone would carry only the last of them.
   st.outbox.push({ id: s.id, tool: s.tool, label: s.label, target: s.target, radius: st.radius,
     pts: s.tool === "erase" ? s.path : s.pts });
-  st.outbox = st.outbox.slice(-200); // board.MAX_UNACKED
-  st.setTriggerValue("stroke", { batch: st.outbox });
+  st.outbox = st.outbox.slice(-st.ctx.max_unacked);
+  /** @type {StrokeBatch} */
+  const value = { batch: st.outbox };
+  st.setTriggerValue("stroke", value);
 }
 
 /** The board's square fits the window's height below it (a projector at 1280×720 shows it whole, without
@@ -338,9 +466,11 @@ function fitBoard(st) {
   const cap = room + "px";
   if (wrap.style.maxWidth === cap) return;
   wrap.style.maxWidth = cap;
-  if (st.shown && window.Plotly) window.Plotly.Plots.resize(st.board);
+  const P = plotly();
+  if (st.shown && P) P.resize(st.board);
 }
 
+/** @param {{parentElement: HTMLElement, data: BoardData, setTriggerValue: Function}} args */
 export default function ({ parentElement, data, setTriggerValue }) {
   const root = parentElement.querySelector(".bp-root");
   let st = root.__st;
@@ -361,7 +491,9 @@ export default function ({ parentElement, data, setTriggerValue }) {
   st.root.classList.toggle("bp-big", !!data.ctx.big);
   fitBoard(st);
   if (!(st.shown && st.shown.warn)) st.root.querySelector(".bp-hint").textContent = data.ctx.hint || "";
-  if (data.figs_key !== st.figsKey) { st.figsKey = data.figs_key; st.figs = data.figs; st.shown = null; }
+  if (data.figs_key !== st.figsKey) {
+    st.figsKey = data.figs_key; st.figs = data.figs; st.traces = data.traces; st.shown = null;
+  }
   if (!st.latest || data.frame.seq >= st.latest.seq || st.latest.figs_key !== st.figsKey) st.latest = data.frame;
   if (st.shown && st.latest === st.shown) drawPoints(st); // tool or show-test toggles
   pump(st);
