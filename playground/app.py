@@ -25,18 +25,19 @@ from engine.data import DataError, load_dataset, parse_csv, to_csv
 from engine.device import describe
 from engine.session import Session
 from playground import board as bd
-from playground import controls, panels, state, warm
+from playground import controls, i18n, panels, state, warm
 from playground.controls import CONTROLS, OPTIMIZERS, Control
+from playground.i18n import N_, _
 from playground.page import Page
 from playground.text import plain
 
 ss = st.session_state
 FPS = 20.0  # frames per second the play loop aims at; the browser shows what it can of them
 INSPECT = "inspect"
-PLAY_HINT = "Click to add a point, drag to spray, pick the eraser to remove. Drawing works while training runs."
+PLAY_HINT = N_("Click to add a point, drag to spray, pick the eraser to remove. Drawing works while training runs.")
 TRAIN_PROGRAM = "engine.train.train_epochs"
-NO_TRAINING_ROWS = "No training points: draw some on the board (or lower Test fraction), then train."
-COMPILE_HELP = (
+NO_TRAINING_ROWS = N_("No training points: draw some on the board (or lower Test fraction), then train.")
+COMPILE_HELP = N_(
     "JAX compiles a program for each network shape the first time it trains (then it is reused: adding points "
     "or changing the learning rate compiles nothing)."
 )
@@ -50,8 +51,11 @@ def page() -> Page:
 def open_page(flag_notes: list[str]) -> Page:
     """A new browser session: the set-up of its link (or preset)."""
     q = {k: st.query_params.get(k) for k in st.query_params}
+    lang, lang_note = i18n.choose(q.get("lang"), st.context.locale)
+    i18n.use(lang)
     cfg, notes = controls.query_to_config(q)
-    notices = [f"Link setting ignored — {n}" for n in [*notes, *flag_notes]]
+    notes += [lang_note] if lang_note else []
+    notices = [_("Link setting ignored — {why}").format(why=n) for n in [*notes, *flag_notes]]
     tab = None
     if preset := q.get("preset"):
         match = [(t, p) for t, p in state.presets().items() if p.stem == preset]
@@ -60,13 +64,13 @@ def open_page(flag_notes: list[str]) -> Page:
             cfg = state.load_preset(path)
             tab = cfg.view or None
         else:
-            notices.append(f"Link setting ignored — preset: no preset named {preset[:40]!r}")
+            notices.append(_("Link setting ignored — preset: no preset named {name!r}").format(name=preset[:40]))
     try:
         session = Session(cfg)
     except ConfigError as e:
-        notices.append(f"Link settings ignored — {e}")
+        notices.append(_("Link settings ignored — {why}").format(why=e))
         session = Session(Config())
-    p = Page(session=session, settings={}, notices=notices, tab=tab)
+    p = Page(session=session, settings={}, notices=notices, tab=tab, lang=lang, lang_in_link=lang == q.get("lang"))
     p.show(session.cfg)
     return p
 
@@ -111,19 +115,22 @@ def serial(callback):
     @functools.wraps(callback)
     def run(*args, **kwargs):
         with page().lock:
+            i18n.use(page().lang)  # callbacks run before main(): their notices in the page's language
             return callback(*args, **kwargs)
 
     return run
 
 
 @serial
-def on_control(name: str, key: str) -> None:
-    """The person changed a setting: the settings that follow it, then the config they describe."""
+def on_control(name: str, key: str, shown_as: dict | None = None) -> None:
+    """The person changed a setting: the settings that follow it, then the config they describe. `shown_as`:
+    the option each shown (translated) text stands for."""
     p = page()
     before = dict(p.settings)
-    p.settings[name] = ss[key]
+    value = shown_as.get(ss[key], ss[key]) if shown_as else ss[key]
+    p.settings[name] = value
     if name in OPTIMIZERS[p.settings["opt"]]:  # an optimiser's own number: kept per optimiser
-        p.optimizer_numbers[(p.settings["opt"], name)] = ss[key]
+        p.optimizer_numbers[(p.settings["opt"], name)] = value
     p.set(controls.after_change(name, p.settings, p.optimizer_numbers))
     if not apply_settings(p):
         p.set(before)
@@ -133,7 +140,11 @@ def on_control(name: str, key: str) -> None:
 def apply_settings(p: Page) -> bool:
     """Rebuild what the settings change, keep training where possible. False: refused (with a notice)."""
     if not p.settings["features"]:
-        notice(f"The network needs at least one input feature: kept {', '.join(p.session.spec.features)}.")
+        notice(
+            _("The network needs at least one input feature: kept {names}.").format(
+                names=", ".join(p.session.spec.features)
+            )
+        )
         return False
     old = p.session.cfg
     try:
@@ -153,7 +164,7 @@ def apply_settings(p: Page) -> bool:
         p.playing = playing
         return True
     except ConfigError as e:
-        notice(f"Not applied — {e}")
+        notice(_("Not applied — {why}").format(why=e))
         return False
 
 
@@ -190,7 +201,11 @@ def on_stroke() -> None:
             try:
                 ds = state.apply_stroke(session.dataset, stroke)
             except (DataError, TypeError, ValueError) as e:
-                notes.append(f"Drawing not applied — {e if isinstance(e, DataError) else 'a malformed stroke'}")
+                notes.append(
+                    _("Drawing not applied — {why}").format(
+                        why=e if isinstance(e, DataError) else _("a malformed stroke")
+                    )
+                )
             else:
                 extent = bd.view_bounds(session.dataset, extent)  # the board holds its extent while drawing
                 p.remember(session.dataset, session.cfg)
@@ -243,7 +258,7 @@ def on_regenerate() -> None:
 
 def too_big(f, what: str) -> bool:
     if f.size > limits.MAX_UPLOAD_BYTES:
-        notice(f"{what} — the file is larger than {limits.MAX_UPLOAD_BYTES // 10**6} MB")
+        notice(_("{what} — the file is larger than {mb} MB").format(what=what, mb=limits.MAX_UPLOAD_BYTES // 10**6))
         return True
     return False
 
@@ -251,7 +266,7 @@ def too_big(f, what: str) -> bool:
 @serial
 def on_csv() -> None:
     f, p = ss.get("w_csv"), page()
-    if f is None or too_big(f, "CSV not loaded (your data is unchanged)"):
+    if f is None or too_big(f, _("CSV not loaded (your data is unchanged)")):
         return
     try:
         ds = parse_csv(f.getvalue().decode("utf-8-sig", errors="replace"), p.session.cfg.problem)
@@ -261,30 +276,31 @@ def on_csv() -> None:
             doc["data"]["classes"] = ds.classes
         new = Session(parse_config(doc), ds)
     except (DataError, ConfigError) as e:
-        notice(f"CSV not loaded (your data is unchanged) — {e}")
+        notice(_("CSV not loaded (your data is unchanged) — {why}").format(why=e))
         return
     p.remember(p.session.dataset, p.session.cfg)
     install(new)
     p.show(p.session.cfg)
-    p.successes.append(f"Loaded {ds.n} points from {f.name}")
+    p.successes.append(_("Loaded {n} points from {name}").format(n=ds.n, name=f.name))
 
 
 @serial
 def on_import() -> None:
     f, p = ss.get("w_import"), page()
-    if f is None or too_big(f, "Import failed (nothing changed)"):
+    if f is None or too_big(f, _("Import failed (nothing changed)")):
         return
     try:
         cfg = parse_document(f.getvalue())
         new = Session(cfg)  # the points and weights are checked here, before anything on the page changes
     except ConfigError as e:
         msg = str(e)
-        notice(f"Import failed (nothing changed) — {'not a JSON file' if 'not valid JSON' in msg else msg}")
+        why = _("not a JSON file") if "not valid JSON" in msg else msg
+        notice(_("Import failed (nothing changed) — {why}").format(why=why))
         return
     p.remember(p.session.dataset, p.session.cfg)
     install(new)
     p.show(p.session.cfg)
-    p.successes.append(f"Imported {f.name}")
+    p.successes.append(_("Imported {name}").format(name=f.name))
 
 
 @serial
@@ -292,7 +308,7 @@ def train(n: int) -> None:
     p = page()
     if not p.session.has_training_rows:
         p.playing = False
-        notice(NO_TRAINING_ROWS)
+        notice(_(NO_TRAINING_ROWS))
         return
     p.session.train(n)
     if p.session.divergence is not None:
@@ -310,6 +326,29 @@ def on_reset() -> None:
     p = page()
     p.playing = False
     p.session.reset()
+
+
+TOOL_NAMES = {"point": N_("point"), "eraser": N_("eraser"), INSPECT: N_("inspect")}
+
+
+def tool_name(tool: str) -> str:
+    """A Draw button's text: "class 2" → 类别 2, eraser → 橡皮擦 …"""
+    if tool.startswith("class "):
+        return _("class {k}").format(k=tool.split()[1])
+    return _(TOOL_NAMES.get(tool, tool))
+
+
+@serial
+def on_language() -> None:
+    """The sidebar's switch: the page in another language, training and settings as they were."""
+    p = page()
+    if ss.w_lang in i18n.LANGUAGES:
+        p.lang, p.lang_in_link = ss.w_lang, True
+        for c in CONTROLS:  # every setting's widget anew: its options are other texts now
+            p.redraw(c.name)
+    else:  # a click on the chosen language would deselect it
+        ss.w_lang = p.lang
+    i18n.use(p.lang)
 
 
 def keep_tool(options: list[str], default: str) -> None:
@@ -333,26 +372,31 @@ def draw_control(c: Control, where, p: Page) -> None:
         disabled=not c.enabled(p.settings, ctx),
     )
     if c.kind in ("select", "radio"):
+        # the options in the page's language; the setting keeps the option itself (a word of the links)
         options = c.choices(p.settings, ctx)
+        texts = [_(str(o)) for o in options]
+        common["args"] = (c.name, key, dict(zip(texts, options, strict=True)))
         draw = where.selectbox if c.kind == "select" else functools.partial(where.radio, horizontal=c.name != "problem")
-        draw(c.label, options, index=options.index(value), **common)
+        draw(_(c.label), texts, index=options.index(value), **common)
     elif c.kind == "multiselect":
-        where.multiselect(c.label, c.choices(p.settings, ctx), default=value, **common)
+        where.multiselect(_(c.label), c.choices(p.settings, ctx), default=value, **common)
     elif c.kind == "checkbox":
-        where.checkbox(c.label, value=bool(value), **common)
+        where.checkbox(_(c.label), value=bool(value), **common)
     elif c.kind == "select_slider":
         fmt = c.number_format or "%s"
-        where.select_slider(c.label, c.choices(p.settings, ctx), value=value, format_func=lambda v: fmt % v, **common)
+        where.select_slider(
+            _(c.label), c.choices(p.settings, ctx), value=value, format_func=lambda v: fmt % v, **common
+        )
     elif c.kind == "number":
         num = dict(min_value=c.number(c.lo), max_value=c.number(c.hi), value=c.number(value))
         if c.step is not None:
             num["step"] = c.number(c.step)
         if c.number_format:
             num["format"] = c.number_format
-        where.number_input(c.label, **num, **common)
+        where.number_input(_(c.label), **num, **common)
     elif c.kind == "slider":
         kw = {"step": c.number(c.step)} if c.step is not None else {}
-        where.slider(c.label, c.number(c.lo), c.number(c.hi), value=c.number(value), **kw, **common)
+        where.slider(_(c.label), c.number(c.lo), c.number(c.hi), value=c.number(value), **kw, **common)
     else:
         raise ValueError(f"control {c.name}: unknown widget kind {c.kind}")
 
@@ -379,54 +423,65 @@ def sidebar(p: Page) -> None:
     """Presets, then the Data, Network and Optimiser settings."""
     p.set(controls.within_options(p.settings, p.context))
     sb = st.sidebar
-    sb.title("Backprop Playground")
+    if ss.get("w_lang") is None:
+        ss.w_lang = p.lang
+    sb.segmented_control(
+        "Language / 语言",
+        list(i18n.LANGUAGES),
+        format_func=i18n.LANGUAGES.get,
+        key="w_lang",
+        on_change=on_language,
+        label_visibility="collapsed",
+        help="The page's language / 页面语言 (the link keeps it: ?lang=en, ?lang=zh)",
+    )
+    sb.title(_("Backprop Playground"))
     sb.selectbox(
-        "Preset",
+        _("Preset"),
         ["—", *state.presets()],
         key="w_preset",
         on_change=on_preset,
-        help="Load one of the articles' examples or a classic problem: data, network and optimiser together.",
+        help=_("Load one of the articles' examples or a classic problem: data, network and optimiser together."),
     )
     cfg = p.session.cfg
     if cfg.caption:
         sb.info(f"**{plain(cfg.title, 200)}** — {plain(cfg.caption, 2000)}")
 
     data = sb.container(key="sec_data")
-    data.header("Data")
+    data.header(_("Data"))
     draw_section("data", data, p)
     if p.context.own:
         n = p.session.dataset.n
         data.caption(
-            f"{n:,} point{'' if n == 1 else 's'} of your own (preset, CSV or import): Points, Noise and Data seed "
-            "are for the generators."
+            (_("1 point of your own") if n == 1 else _("{n} points of your own").format(n=f"{n:,}"))
+            + _(" (preset, CSV or import): Points, Noise and Data seed are for the generators.")
         )
-    with data.expander("CSV file"):
+    with data.expander(_("CSV file")):
         st.file_uploader(
-            "Load points from CSV",
+            _("Load points from CSV"),
             type=["csv", "txt"],
             key="w_csv",
             on_change=on_csv,
-            help="Columns x1, x2 (or x) and label/y; optional set = train|test. Checked before anything changes.",
+            help=_("Columns x1, x2 (or x) and label/y; optional set = train|test. Checked before anything changes."),
         )
         st.download_button(
-            "Download points as CSV",
+            _("Download points as CSV"),
             functools.partial(to_csv, p.session.dataset),  # made on click: no file per script run
             "points.csv",
             "text/csv",
             width="stretch",
-            help="The current points, with their train/test split.",
+            help=_("The current points, with their train/test split."),
         )
 
     network = sb.container(key="sec_network")
-    network.header("Network")
+    network.header(_("Network"))
     draw_section("network", network, p)
 
     optimizer = sb.container(key="sec_optimizer")
-    optimizer.header("Optimiser")
+    optimizer.header(_("Optimiser"))
     draw_section("optimizer", optimizer, p)
-    draw_section("advanced", optimizer.expander(controls.SECTIONS["advanced"][0]), p)
+    draw_section("advanced", optimizer.expander(_(controls.SECTIONS["advanced"][0])), p)
     draw_section("seed", optimizer, p)
-    sb.caption(f"Engine: JAX on **{describe()}**")
+    sb.caption(_("Engine: JAX on **{device}**").format(device=describe()))
 
 
 # ---- main area --------------------------------------------------------------------------------------------------
@@ -438,49 +493,57 @@ def messages(p: Page) -> None:
     p.notices, p.successes = [], []
 
 
+def epoch_label(epoch: int) -> str:
+    return _("Epoch {n}").format(n=f"{epoch:,}")
+
+
 def transport(p: Page):
     """Play, Step, Step 10, Reset, the speed and the epoch counter. Returns the counter's slot and the speed."""
     s = p.session
     t = st.container(key="sec_transport").columns([1.1, 0.9, 0.9, 0.9, 2.2, 1.6])
     t[0].button(
-        "Pause" if p.playing else "Play",
+        _("Pause") if p.playing else _("Play"),
         icon=":material/pause:" if p.playing else ":material/play_arrow:",  # a font of Streamlit's: no emoji needed
         key="play",
         on_click=on_play,
         type="primary",
         width="stretch",
         disabled=s.divergence is not None,
-        help="Train continuously: each frame runs the chosen number of epochs.",
+        help=_("Train continuously: each frame runs the chosen number of epochs."),
     )
-    t[1].button("Step", on_click=train, args=(1,), width="stretch", help="Train exactly one epoch.")
-    t[2].button("Step 10", on_click=train, args=(10,), width="stretch", help="Train ten epochs.")
+    t[1].button(_("Step"), on_click=train, args=(1,), width="stretch", help=_("Train exactly one epoch."))
+    t[2].button(_("Step 10"), on_click=train, args=(10,), width="stretch", help=_("Train ten epochs."))
     t[3].button(
-        "Reset",
+        _("Reset"),
         on_click=on_reset,
         width="stretch",
-        help="Back to the initial weights: epoch 0, or the epoch an imported state was at.",
+        help=_("Back to the initial weights: epoch 0, or the epoch an imported state was at."),
     )
     speed = t[4].select_slider(
-        "Speed (epochs per frame)",
+        _("Speed (epochs per frame)"),
         state.SPEEDS,
         value=50,
         key="w_speed",
-        help="Epochs trained between two redraws while playing.",
+        help=_("Epochs trained between two redraws while playing."),
     )
     if (capped := s.epochs_within_budget(int(speed))) < int(speed):
         t[4].caption(
-            f"This network and data train at most {capped:,} epochs per frame here (a shared server's limit per frame)."
+            _(
+                "This network and data train at most {n} epochs per frame here (a shared server's limit per frame)."
+            ).format(n=f"{capped:,}")
         )
     counter = t[5].empty()
-    counter.markdown(f"### Epoch {s.epoch:,}")
+    counter.markdown("### " + epoch_label(s.epoch))
     compiled_s = programs.take_compile_seconds()  # this run's callbacks (Step on a new network) compiled so long
     if compiled_s >= 0.05:
-        t[5].caption(f"Compiled this network's program in {compiled_s:.1f} s", help=COMPILE_HELP)
+        t[5].caption(_("Compiled this network's program in {s} s").format(s=f"{compiled_s:.1f}"), help=_(COMPILE_HELP))
     if s.divergence is not None:
         what = str(s.divergence)
         st.error(
-            f"{what[0].upper()}{what[1:]}, so training stopped at epoch {s.epoch:,}: lower the learning rate to go "
-            "on from there, turn on gradient clipping, or Reset.",
+            _(
+                "{what}, so training stopped at epoch {epoch}: lower the learning rate to go on from there, turn on "
+                "gradient clipping, or Reset."
+            ).format(what=what[0].upper() + what[1:], epoch=f"{s.epoch:,}"),
             icon=":material/block:",
         )
     return counter, int(speed)
@@ -501,54 +564,61 @@ def draw_row(p: Page, present: bool) -> dict:
         tools = [f"class {i}" for i in range(k)] + ["eraser", INSPECT]
         default = tools[1 if k > 1 else 0]
         v[0].segmented_control(
-            "Draw",
+            _("Draw"),
             tools,
             default=default,
-            format_func=lambda t: t.split()[1] if k > 2 and t.startswith("class") else t,  # the dot names it
+            format_func=lambda t: t.split()[1] if k > 2 and t.startswith("class") else tool_name(t),  # the dot names it
             key="w_tool",
             on_change=keep_tool,
             args=(tools, default),
-            help="What a click on the board does: add a point of this class, erase points, or open a point in the "
-            "step inspector.",
+            help=_(
+                "What a click on the board does: add a point of this class, erase points, or open a point in the "
+                "step inspector."
+            ),
         )
         tool = ss.get("w_tool") or tools[0]
         label = int(tool.split()[1]) if tool.startswith("class") else 0
     else:
         tools = ["point", "eraser", INSPECT]
         v[0].segmented_control(
-            "Draw",
+            _("Draw"),
             tools,
+            format_func=tool_name,
             default="point",
             key="w_tool",
             on_change=keep_tool,
             args=(tools, "point"),
-            help="Add a point (1-D: where you click is (x, y)), erase points, or open a point in the step inspector.",
+            help=_(
+                "Add a point (1-D: where you click is (x, y)), erase points, or open a point in the step inspector."
+            ),
         )
         tool = ss.get("w_tool") or "point"
         rng = bd.target_range(s)
         target = v[0].slider(
-            "Target value of drawn points",
+            _("Target value of drawn points"),
             float(rng[0]),
             float(rng[1]),
             0.0,
             key="w_target",
             disabled=s.dataset.dim == 1,
-            help="The y a drawn point asks the network to output.",
+            help=_("The y a drawn point asks the network to output."),
         )
     v[1].button(
-        "Regenerate",
+        _("Regenerate"),
         on_click=on_regenerate,
         width="stretch",
         disabled="generator" not in s.cfg.data,
-        help="Rebuild the generated points (drawn points are dropped; Undo brings them back). Your own points "
-        "(preset, CSV, import) have no generator: pick one under Data set.",
+        help=_(
+            "Rebuild the generated points (drawn points are dropped; Undo brings them back). Your own points "
+            "(preset, CSV, import) have no generator: pick one under Data set."
+        ),
     )
     v[2].button(
-        "Undo", on_click=on_undo, disabled=not p.undo, width="stretch", help="Undo the last change to the points."
+        _("Undo"), on_click=on_undo, disabled=not p.undo, width="stretch", help=_("Undo the last change to the points.")
     )
-    v[3].button("Clear", on_click=on_clear, width="stretch", help="Remove every point, to draw your own.")
-    show_test = v[4].toggle("Show test data", value=True, key="w_show_test", help="Test points are drawn hollow.")
-    log_y = v[5].toggle("Log-scale loss", value=True, key="w_log", help="A log axis shows slow late progress.")
+    v[3].button(_("Clear"), on_click=on_clear, width="stretch", help=_("Remove every point, to draw your own."))
+    show_test = v[4].toggle(_("Show test data"), value=True, key="w_show_test", help=_("Test points are drawn hollow."))
+    log_y = v[5].toggle(_("Log-scale loss"), value=True, key="w_log", help=_("A log axis shows slow late progress."))
     mode = "erase" if tool == "eraser" else "inspect" if tool == INSPECT else "add"
     return {"mode": mode, "label": label, "target": target, "show_test": show_test, "log_y": log_y}
 
@@ -565,7 +635,7 @@ def board(p: Page, drawing: dict, present: bool):
         base["figs"]["loss"]["layout"]["yaxis"]["type"] = "linear"
         base["figs_key"] += "-lin"
     ctx = bd.board_context(
-        s, drawing["mode"], drawing["label"], drawing["target"], drawing["show_test"], present, PLAY_HINT
+        s, drawing["mode"], drawing["label"], drawing["target"], drawing["show_test"], present, _(PLAY_HINT)
     )
     frame = bd.frame(s, p.seq, base["figs_key"], p.acks, show_test=drawing["show_test"], view=extent)
     bd.component()(
@@ -584,8 +654,8 @@ def tabs(p: Page, hidden_parts: set[str], present: bool) -> None:
         return
     if p.tab not in [t.name for t in shown]:
         p.tab = shown[0].name
-    ss.tab = p.tab  # the tabs widget's state: the open tab
-    opened = st.tabs([t.name for t in shown], key="tab", on_change=on_tab)
+    ss.tab = _(p.tab)  # the tabs widget's state: the open tab's title in the page's language
+    opened = st.tabs([_(t.name) for t in shown], key="tab", on_change=on_tab)
     for t, slot in zip(shown, opened, strict=True):
         if slot.open:
             with slot:
@@ -593,32 +663,35 @@ def tabs(p: Page, hidden_parts: set[str], present: bool) -> None:
 
 
 def on_tab() -> None:
-    page().tab = ss.tab
+    page().tab = next((t.name for t in panels.TABS if _(t.name) == ss.tab), None)
 
 
 def share(p: Page) -> None:
-    with st.expander("Share and export"):
-        st.write("The address bar holds every setting (not the drawn points): copy it to share this set-up.")
+    with st.expander(_("Share and export")):
+        st.write(_("The address bar holds every setting (not the drawn points): copy it to share this set-up."))
         s = p.session
         st.download_button(
-            "Export state (config + points + weights) as JSON",
+            _("Export state (config + points + weights) as JSON"),
             lambda: json.dumps(s.export()),  # made on click (a file per run 404'd under fast reruns)
             "backprop-playground.json",
             "application/json",
-            help="The engine's config document: `python -m engine train` runs it too.",
+            help=_("The engine's config document: `python -m engine train` runs it too."),
         )
         st.file_uploader(
-            "Import a state or config JSON",
+            _("Import a state or config JSON"),
             type=["json"],
             key="w_import",
             on_change=on_import,
-            help="A file exported here or any engine config; checked before anything changes.",
+            help=_("A file exported here or any engine config; checked before anything changes."),
         )
 
 
 def sync_link(p: Page) -> None:
-    """The address bar mirrors the configuration (and keeps the classroom flags it was opened with)."""
-    ui = {k: st.query_params[k] for k in controls.UI_KEYS if k in st.query_params and k != "preset"}
+    """The address bar mirrors the configuration (and keeps the classroom flags it was opened with, and the
+    language where one was chosen: a link without one opens in the viewer's language)."""
+    ui = {k: st.query_params[k] for k in ("hide", "present") if k in st.query_params}
+    if p.lang_in_link:
+        ui["lang"] = p.lang
     q = controls.config_to_query(p.session.cfg) | ui
     if dict(st.query_params) != q:
         st.query_params.from_dict(q)
@@ -634,11 +707,11 @@ def play(p: Page, counter, frame, speed: int) -> None:
         if programs.is_compiled(s.spec, TRAIN_PROGRAM):
             train(n)
         else:
-            with st.spinner("Compiling this network's program (once per network, a few seconds)…", show_time=True):
+            with st.spinner(_("Compiling this network's program (once per network, a few seconds)…"), show_time=True):
                 train(n)
         p.seq += 1
         frames.html(bd.frame_html("main", frame(s, p.seq, acks=p.acks)))
-        counter.markdown(f"### Epoch {s.epoch:,}")
+        counter.markdown("### " + epoch_label(s.epoch))
         if not p.playing:  # diverged
             st.rerun()
         time.sleep(max(0.0, 1.0 / FPS - (time.perf_counter() - t0)))
@@ -660,6 +733,7 @@ def main() -> None:
     if "page" not in ss:
         ss.page = open_page(flag_notes)
     p = page()
+    i18n.use(p.lang)
     p.new_run()
     sidebar(p)
     messages(p)

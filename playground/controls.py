@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from engine import limits
+from engine import inputs, limits
 from engine.activations import HIDDEN
 from engine.config import (
     CLASSIFICATION_GENERATORS,
@@ -34,12 +34,13 @@ from engine.config import (
 from engine.features import FEATURES, ONE_D
 from engine.losses import ALLOWED_OUTPUT
 from engine.model import INITS
+from playground.i18n import N_, _
 
 Settings = dict[str, Any]
 PROBLEM_KINDS = {
-    "Classification": "classification",
-    "Regression (2-D)": "regression",
-    "Curve fitting (1-D)": "regression",
+    N_("Classification"): "classification",
+    N_("Regression (2-D)"): "regression",
+    N_("Curve fitting (1-D)"): "regression",
 }
 GENERATORS = {
     "Classification": CLASSIFICATION_GENERATORS,
@@ -47,13 +48,33 @@ GENERATORS = {
     "Curve fitting (1-D)": ("sine", "square"),
 }
 REGRESSION_DATA = {"generator": "plane", "n": 300, "noise": 0.1, "seed": 0}
-OWN_POINTS = "your points"  # the Data set choice while the points come from a preset, a CSV file or an import
+OWN_POINTS = N_("your points")  # the Data set choice while the points come from a preset, a CSV file or an import
 LEARNING_RATES = (1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 DEFAULT_REG_RATE = 1e-3  # a regularisation chosen with rate 0 gets this: a rate of 0 would leave it without effect
 DEFAULT_WIDTH = 4  # a hidden layer never shown before starts this wide
 HYPER_ORDER = ("momentum", "decay", "initial_accumulator_value", "b1", "b2", "eps", "weight_decay")
-BATCH_MODES = ("Full batch", "SGD (1)", "Mini-batch")
+BATCH_MODES = (N_("Full batch"), N_("SGD (1)"), N_("Mini-batch"))
+# options that are words, shown in the page's language (the settings and links keep the English word)
+OPTION_WORDS = (
+    N_("auto"),
+    N_("none"),
+    N_("circle"),
+    N_("xor"),
+    N_("gaussians"),
+    N_("spiral"),
+    N_("moons"),
+    N_("blobs"),
+    N_("plane"),
+    N_("gaussian_bumps"),
+    N_("sine"),
+    N_("square"),
+    N_("constant"),
+    N_("step"),
+    N_("cosine"),
+    N_("uniform"),
+    N_("zeros"),
+)
 NOT_CONTROLS = {  # Config fields that are deliberately not settings on the page, and why
     "params": "weights: trained, imported or a preset's",
     "trained_epochs": "the epoch count an exported state resumes at",
@@ -64,24 +85,24 @@ NOT_CONTROLS = {  # Config fields that are deliberately not settings on the page
     "view": "a preset's hint: the tab to open first",
 }
 HYPER_HELP = {
-    "momentum": "β: v ← β·v + g, W ← W − η·v. Higher keeps more of past gradients.",
-    "b1": "β₁: decay of Adam's first moment m ← β₁m + (1−β₁)g.",
-    "b2": "β₂: decay of the second moment v ← β₂v + (1−β₂)g².",
-    "eps": "ε in Adam's update η·m̂/(√v̂ + ε), outside the root: guards against division by zero.",
-    "decay": "ρ: decay of the running mean of g² in RMSprop.",
-    "initial_accumulator_value": "Start value of Adagrad's sum of squared gradients.",
-    "weight_decay": "λ: AdamW subtracts η·λ·W each step, apart from the gradient.",
+    "momentum": N_("β: v ← β·v + g, W ← W − η·v. Higher keeps more of past gradients."),
+    "b1": N_("β₁: decay of Adam's first moment m ← β₁m + (1−β₁)g."),
+    "b2": N_("β₂: decay of the second moment v ← β₂v + (1−β₂)g²."),
+    "eps": N_("ε in Adam's update η·m̂/(√v̂ + ε), outside the root: guards against division by zero."),
+    "decay": N_("ρ: decay of the running mean of g² in RMSprop."),
+    "initial_accumulator_value": N_("Start value of Adagrad's sum of squared gradients."),
+    "weight_decay": N_("λ: AdamW subtracts η·λ·W each step, apart from the gradient."),
 }
 HYPER_HELP_OF = {  # where an optimiser's number means something else than HYPER_HELP says
-    ("nesterov", "momentum"): "β: v ← β·v + g, W ← W − η·(g + β·v): the step looks ahead along the velocity.",
-    ("rmsprop", "eps"): "ε inside the root, as optax computes it: W ← W − η·g/√(s + ε), s the running mean of g².",
-    ("adagrad", "eps"): "ε inside the root, as optax computes it: W ← W − η·g/√(Σg² + ε).",
+    ("nesterov", "momentum"): N_("β: v ← β·v + g, W ← W − η·(g + β·v): the step looks ahead along the velocity."),
+    ("rmsprop", "eps"): N_("ε inside the root, as optax computes it: W ← W − η·g/√(s + ε), s the running mean of g²."),
+    ("adagrad", "eps"): N_("ε inside the root, as optax computes it: W ← W − η·g/√(Σg² + ε)."),
 }
 
 
 def hyper_help(optimizer: str, name: str) -> str:
     """The tooltip of an optimiser's hyper-parameter, in that optimiser's own formula."""
-    return HYPER_HELP_OF.get((optimizer, name), HYPER_HELP[name])
+    return _(HYPER_HELP_OF.get((optimizer, name), HYPER_HELP[name]))
 
 
 class Context(NamedTuple):
@@ -124,7 +145,8 @@ def typed(text: str) -> Any:
 
 
 def default_features(dim: int) -> list[str]:
-    return ["x1", "x2"] if dim == 2 else ["x1"]
+    """What the first layer sees when the config names no features (the engine's rule)."""
+    return list(inputs.default_features(dim))
 
 
 def problem_kind(cfg: Config, dim: int = 2) -> str:
@@ -186,7 +208,8 @@ class Control:
         return f"w_{self.name}"
 
     def tooltip(self, settings: Settings) -> str:
-        return self.help(settings) if callable(self.help) else self.help
+        """In the page's language."""
+        return self.help(settings) if callable(self.help) else _(self.help)
 
     def choices(self, settings: Settings, ctx: Context) -> list[Any]:
         return list(self.options(settings, ctx) if callable(self.options) else self.options)
@@ -223,10 +246,10 @@ class Control:
 
 
 SECTIONS = {  # key → (title, where); each is a container the classroom flags can hide (?hide=data,…)
-    "data": ("Data", "sidebar"),
-    "network": ("Network", "sidebar"),
-    "optimizer": ("Optimiser", "sidebar"),
-    "advanced": ("Regularisation, dropout, clipping, schedule", "optimizer"),  # an expander in the optimiser's
+    "data": (N_("Data"), "sidebar"),
+    "network": (N_("Network"), "sidebar"),
+    "optimizer": (N_("Optimiser"), "sidebar"),
+    "advanced": (N_("Regularisation, dropout, clipping, schedule"), "optimizer"),  # an expander in the optimiser's
     "seed": ("", "optimizer"),
 }
 
@@ -325,7 +348,7 @@ def _write_features(doc: dict, settings: Settings, base: Config) -> None:
 
 
 def _features_to_link(cfg: Config) -> str | None:
-    return None if cfg.features is None or list(cfg.features) == ["x1", "x2"] else ",".join(cfg.features)
+    return None if cfg.features is None or list(cfg.features) == default_features(2) else ",".join(cfg.features)
 
 
 def _features_from_link(doc: dict, text: str, query: dict[str, str]) -> None:
@@ -348,7 +371,7 @@ def _width(i: int) -> Control:
     return Control(
         f"h{i + 1}",
         f"h{i + 1}",
-        f"Neurons in hidden layer {i + 1}: the width of W{i}'s output.",
+        lambda s: _("Neurons in hidden layer {n}: the width of W{i}'s output.").format(n=i + 1, i=i),
         "network",
         "number",
         "hidden",
@@ -470,8 +493,8 @@ def _schedule(name: str) -> Callable[[Settings, Context], bool]:
 CONTROLS: tuple[Control, ...] = (
     Control(
         "problem",
-        "Problem",
-        "Classification learns class probabilities; regression a value over the plane; curve fitting y(x).",
+        N_("Problem"),
+        N_("Classification learns class probabilities; regression a value over the plane; curve fitting y(x)."),
         "data",
         "radio",
         "problem",
@@ -485,9 +508,11 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "gen",
-        "Data set",
-        "A seeded generator, or your points (from a preset, a CSV file or an import). Choosing a generator "
-        "replaces the points.",
+        N_("Data set"),
+        N_(
+            "A seeded generator, or your points (from a preset, a CSV file or an import). Choosing a generator "
+            "replaces the points."
+        ),
         "data",
         "select",
         "data",
@@ -499,8 +524,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "n",
-        "Points",
-        "How many points the generator makes (train + test).",
+        N_("Points"),
+        N_("How many points the generator makes (train + test)."),
         "data",
         "number",
         "data",
@@ -517,8 +542,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "noise",
-        "Noise",
-        "Standard deviation of the noise added to the points (or the targets), relative to the data's scale.",
+        N_("Noise"),
+        N_("Standard deviation of the noise added to the points (or the targets), relative to the data's scale."),
         "data",
         "slider",
         "data",
@@ -534,8 +559,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "test",
-        "Test fraction",
-        "Share of points held out: they are never trained on and measure generalisation.",
+        N_("Test fraction"),
+        N_("Share of points held out: they are never trained on and measure generalisation."),
         "data",
         "slider",
         "test_fraction",
@@ -548,8 +573,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "dseed",
-        "Data seed",
-        "Seed of the generator and of the train/test split.",
+        N_("Data seed"),
+        N_("Seed of the generator and of the train/test split."),
         "data",
         "number",
         "data",
@@ -565,8 +590,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "classes",
-        "Classes",
-        "Number of classes k; the output layer then has k softmax outputs.",
+        N_("Classes"),
+        N_("Number of classes k; the output layer then has k softmax outputs."),
         "data",
         "slider",
         "data",
@@ -581,8 +606,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "features",
-        "Input features",
-        "What the first layer sees: raw coordinates or fixed functions of them (x1², x1·x2, sin x1 …).",
+        N_("Input features"),
+        N_("What the first layer sees: raw coordinates or fixed functions of them (x1², x1·x2, sin x1 …)."),
         "network",
         "multiselect",
         "features",
@@ -595,8 +620,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "layers",
-        "Hidden layers",
-        "Layers between input and output. 0 is a linear (or logistic) model.",
+        N_("Hidden layers"),
+        N_("Layers between input and output. 0 is a linear (or logistic) model."),
         "network",
         "number",
         "hidden",
@@ -612,8 +637,8 @@ CONTROLS: tuple[Control, ...] = (
     *(_width(i) for i in range(limits.MAX_HIDDEN_LAYERS)),
     Control(
         "act",
-        "Activation σ",
-        "Hidden layers compute a = σ(a·W + b); σ′ multiplies every δ on the way back.",
+        N_("Activation σ"),
+        N_("Hidden layers compute a = σ(a·W + b); σ′ multiplies every δ on the way back."),
         "network",
         "select",
         "activation",
@@ -623,8 +648,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "loss",
-        "Loss",
-        "auto: bce for 2 classes, softmax cross-entropy for more, mse for regression. half_sse is ½Σ(y−ŷ)².",
+        N_("Loss"),
+        N_("auto: bce for 2 classes, softmax cross-entropy for more, mse for regression. half_sse is ½Σ(y−ŷ)²."),
         "network",
         "select",
         "loss",
@@ -636,8 +661,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "out",
-        "Output activation",
-        "σ of the last layer; only those the chosen loss can use are offered.",
+        N_("Output activation"),
+        N_("σ of the last layer; only those the chosen loss can use are offered."),
         "network",
         "select",
         "output_activation",
@@ -649,10 +674,12 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "init",
-        "Initialisation",
-        "Starting weights. zeros shows why they must be random: every neuron of a layer gets the same gradient "
-        "and stays identical (with sigmoid); with tanh or relu a hidden layer outputs 0, so only the output's bias "
-        "ever learns.",
+        N_("Initialisation"),
+        N_(
+            "Starting weights. zeros shows why they must be random: every neuron of a layer gets the same gradient "
+            "and stays identical (with sigmoid); with tanh or relu a hidden layer outputs 0, so only the output's bias "
+            "ever learns."
+        ),
         "network",
         "select",
         "init",
@@ -662,8 +689,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "opt",
-        "Optimiser",
-        "How a gradient becomes an update (all optax). sgd: W ← W − η·∂L/∂W.",
+        N_("Optimiser"),
+        N_("How a gradient becomes an update (all optax). sgd: W ← W − η·∂L/∂W."),
         "optimizer",
         "select",
         "optimizer",
@@ -675,8 +702,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "lr",
-        "Learning rate η",
-        "Step size η. Changing it keeps training going: it is an input, not part of the compiled program.",
+        N_("Learning rate η"),
+        N_("Step size η. Changing it keeps training going: it is an input, not part of the compiled program."),
         "optimizer",
         "select_slider",
         "optimizer",
@@ -690,8 +717,8 @@ CONTROLS: tuple[Control, ...] = (
     *(_hyper(k) for k in HYPER_ORDER),
     Control(
         "batch_mode",
-        "Batch",
-        "Points per gradient step: all (batch GD), one (SGD), or k (mini-batch, reshuffled every epoch).",
+        N_("Batch"),
+        N_("Points per gradient step: all (batch GD), one (SGD), or k (mini-batch, reshuffled every epoch)."),
         "optimizer",
         "radio",
         "batch_size",
@@ -704,8 +731,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "batch_k",
-        "Batch size k",
-        "Points per step; an epoch is ⌈n/k⌉ steps.",
+        N_("Batch size k"),
+        N_("Points per step; an epoch is ⌈n/k⌉ steps."),
         "optimizer",
         "number",
         "batch_size",
@@ -718,8 +745,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "reg",
-        "Regularisation",
-        "Adds rate·Σ|W| (l1) or rate·½ΣW² (l2) to the loss: pulls weights towards 0.",
+        N_("Regularisation"),
+        N_("Adds rate·Σ|W| (l1) or rate·½ΣW² (l2) to the loss: pulls weights towards 0."),
         "advanced",
         "select",
         "regularization",
@@ -730,8 +757,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "rate",
-        "Regularisation rate",
-        "λ in λ·R(W).",
+        N_("Regularisation rate"),
+        N_("λ in λ·R(W)."),
         "advanced",
         "select_slider",
         "regularization",
@@ -745,8 +772,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "dropout",
-        "Dropout",
-        "While training, each hidden activation is zeroed with this probability (and the rest scaled up).",
+        N_("Dropout"),
+        N_("While training, each hidden activation is zeroed with this probability (and the rest scaled up)."),
         "advanced",
         "slider",
         "dropout",
@@ -758,8 +785,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "clip_on",
-        "Clip gradients",
-        "Rescale the whole gradient when its global norm exceeds the threshold.",
+        N_("Clip gradients"),
+        N_("Rescale the whole gradient when its global norm exceeds the threshold."),
         "advanced",
         "checkbox",
         "clip_norm",
@@ -770,8 +797,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "clip",
-        "Max gradient norm",
-        "g ← g·min(1, c/‖g‖).",
+        N_("Max gradient norm"),
+        N_("g ← g·min(1, c/‖g‖)."),
         "advanced",
         "number",
         "clip_norm",
@@ -784,8 +811,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "sched",
-        "Schedule",
-        "η over epochs: constant, ×γ every few epochs (step), or a cosine decay.",
+        N_("Schedule"),
+        N_("η over epochs: constant, ×γ every few epochs (step), or a cosine decay."),
         "advanced",
         "select",
         "schedule",
@@ -795,8 +822,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "warmup",
-        "Warm-up epochs",
-        "η rises linearly from η/(w+1) to η over these first epochs.",
+        N_("Warm-up epochs"),
+        N_("η rises linearly from η/(w+1) to η over these first epochs."),
         "advanced",
         "number",
         "schedule",
@@ -808,8 +835,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "step_epochs",
-        "Step every (epochs)",
-        "η is multiplied by γ after each such period.",
+        N_("Step every (epochs)"),
+        N_("η is multiplied by γ after each such period."),
         "advanced",
         "number",
         "schedule",
@@ -822,8 +849,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "gamma",
-        "γ",
-        "Factor applied to η at each step.",
+        N_("γ"),
+        N_("Factor applied to η at each step."),
         "advanced",
         "slider",
         "schedule",
@@ -836,8 +863,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "decay_epochs",
-        "Decay over (epochs)",
-        "η·(f + (1−f)·½(1+cos(π·t/T))): from η down to f·η over T epochs, then stays there.",
+        N_("Decay over (epochs)"),
+        N_("η·(f + (1−f)·½(1+cos(π·t/T))): from η down to f·η over T epochs, then stays there."),
         "advanced",
         "number",
         "schedule",
@@ -850,8 +877,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "final",
-        "Final fraction f of η",
-        "Where the cosine ends: 0 decays η to nothing, 0.1 to a tenth of it.",
+        N_("Final fraction f of η"),
+        N_("Where the cosine ends: 0 decays η to nothing, 0.1 to a tenth of it."),
         "advanced",
         "slider",
         "schedule",
@@ -864,8 +891,8 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "seed",
-        "Seed",
-        "Seed of the initial weights, the shuffling and dropout: same seed, same run.",
+        N_("Seed"),
+        N_("Seed of the initial weights, the shuffling and dropout: same seed, same run."),
         "seed",
         "number",
         "seed",
@@ -878,7 +905,7 @@ CONTROLS: tuple[Control, ...] = (
 )
 BY_NAME = {c.name: c for c in CONTROLS}
 BY_LINK = {c.link: c for c in CONTROLS if c.link}
-UI_KEYS = ("hide", "present", "preset")  # classroom flags and the preset, read by the page, not settings
+UI_KEYS = ("hide", "present", "preset", "lang")  # classroom flags, the preset, the language: not settings
 MAX_LINK_VALUE = 200
 
 
@@ -950,21 +977,21 @@ def query_to_config(query: dict[str, str]) -> tuple[Config, list[str]]:
     notices: list[str] = []
     for key in query:
         if key not in BY_LINK and key not in UI_KEYS:
-            notices.append(f"{shown(key)}: unknown setting; ignored")
+            notices.append(_("{key}: unknown setting; ignored").format(key=shown(key)))
     doc = _fresh(Config().to_dict())
     for c in CONTROLS:
         if c.link not in query:
             continue
         raw = str(query[c.link])
         if len(raw) > MAX_LINK_VALUE:
-            notices.append(f"{c.link}: value too long; ignored")
+            notices.append(_("{key}: value too long; ignored").format(key=c.link))
             continue
         trial = copy.deepcopy(doc)
         try:
             c.from_text(trial, raw, query)
             parse_config(trial)
         except (ConfigError, LinkError) as e:
-            notices.append(f"{c.link}: {_reason(e)}; using the default")
+            notices.append(_("{key}: {reason}; using the default").format(key=c.link, reason=_reason(e)))
             continue
         doc = trial
     return parse_config(doc), notices

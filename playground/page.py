@@ -49,6 +49,8 @@ class Page:
     net_selected: tuple[int, int] | None = None  # the network diagram's chosen neuron
     race: Race = field(default_factory=Race)
     lock: threading.RLock = field(default_factory=threading.RLock)  # callbacks change the session one at a time
+    lang: str = "en"  # the page's language (i18n.LANGUAGES)
+    lang_in_link: bool = False  # chosen (in the link or with the switch), so the link keeps it
 
     @property
     def context(self) -> controls.Context:

@@ -19,6 +19,7 @@ from engine.session import Session
 from engine.views import layer_activations, neuron_maps
 from playground import board as bd
 from playground import figures, inspector, network, race_view, warp
+from playground.i18n import N_
 from playground.page import Page
 from playground.text import plain
 from playground.theme import DIVERGING
@@ -516,10 +517,10 @@ class Tab:
 
 
 TABS = (
-    Tab("Metrics", "metrics", render_metrics),
-    Tab("Step inspector", "inspector", render_inspector),
-    Tab("Network", "diagram", render_network),
-    Tab("Hidden space", "warp", render_warp),
-    Tab("Optimiser race", "race", render_race),
-    Tab("History", "history", render_history),
+    Tab(N_("Metrics"), "metrics", render_metrics),
+    Tab(N_("Step inspector"), "inspector", render_inspector),
+    Tab(N_("Network"), "diagram", render_network),
+    Tab(N_("Hidden space"), "warp", render_warp),
+    Tab(N_("Optimiser race"), "race", render_race),
+    Tab(N_("History"), "history", render_history),
 )

@@ -1,0 +1,64 @@
+"""The page's languages: gettext catalogs (`playground/locales/<lang>/LC_MESSAGES/messages.po`) read with Babel.
+
+Texts are marked in the code with `_("…")` (translated where they are shown) or `N_("…")` (marked only: a
+table's labels, translated when drawn). `python -m tools.i18n` extracts them into `messages.pot` and updates
+each language's `.po` file; a test checks that every marked text has a translation in every catalog.
+
+The language is chosen per browser session (`?lang=zh`, the sidebar's switch, else the browser's language that
+Streamlit reports) and set for the script run with `use()`; `_()` reads it from a context variable, so two
+sessions in two threads each get their own.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}  # code → the language's own name (the switch shows these)
+DEFAULT = "en"
+LOCALES = Path(__file__).resolve().parent / "locales"
+DOMAIN = "messages"
+_language: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT)
+
+
+@functools.cache
+def catalog(lang: str) -> dict[str, str]:
+    """msgid → translation of a language (English: none needed, the ids are English)."""
+    path = LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if lang == DEFAULT or not path.is_file():
+        return {}
+    with path.open("rb") as f:
+        cat = read_po(f, locale=lang)
+    return {m.id: m.string for m in cat if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+
+
+def use(lang: str) -> None:
+    """The language of this thread's script run (and its callbacks)."""
+    _language.set(lang if lang in LANGUAGES else DEFAULT)
+
+
+def language() -> str:
+    return _language.get()
+
+
+def _(msgid: str) -> str:
+    """The text in the current language (the English id where a catalog lacks it)."""
+    return catalog(_language.get()).get(msgid, msgid) if msgid else msgid
+
+
+def N_(msgid: str) -> str:
+    return msgid
+
+
+def choose(asked: str | None, browser: str | None) -> tuple[str, str | None]:
+    """The language for a new session: the link's `lang` if it is one we have, else the browser's, else English.
+    Returns it and a notice for a link that asked for one we do not have."""
+    wanted = (asked or "").strip().lower()
+    if wanted in LANGUAGES:
+        return wanted, None
+    note = f"lang: no language {wanted[:20]!r} (known: {', '.join(LANGUAGES)})" if wanted else None
+    primary = (browser or "").split(",")[0].split(";")[0].strip().lower().replace("_", "-").split("-")[0]
+    return (primary if primary in LANGUAGES else DEFAULT), note
