@@ -22,6 +22,7 @@ from playground import board, resources
 from tools.browser import CHROMIUM, launch, running_app, wait_board
 
 ROOT = Path(__file__).resolve().parents[1]
+NOT_PACKAGED = (Path("locales/messages.pot"), Path("locales/GLOSSARY.md"))  # for translators; the page reads the .po
 
 
 # ---- the frame schema: one declaration (board.py's TypedDicts), mirrored by board.js's typedefs ------------------
@@ -152,6 +153,17 @@ def test_the_wheel_holds_its_files_and_imports_from_the_venv(installed):
     assert js and css and cfg
     assert presets == sorted(p.name for p in (ROOT / "playground" / "presets").glob("*.json"))
     assert (bin_dir / "backprop-playground").exists()
+    # every file of the checkout's playground/ is in the package (but the translators' template)
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "playground"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    want = {Path(f).relative_to("playground") for f in listed if (ROOT / f).is_file()} - set(NOT_PACKAGED)
+    have = {f.relative_to(Path(pg).parent) for f in Path(pg).parent.rglob("*") if "__pycache__" not in f.parts}
+    assert want <= have, f"not in the wheel (pyproject.toml's package data): {sorted(map(str, want - have))}"
 
 
 SETTINGS_PROBE = """
