@@ -1,4 +1,4 @@
-"""Backprop Playground: `streamlit run playground/app.py` (or `backprop-playground`).
+"""Backprop Playground, the page: `backprop-playground` (or `streamlit run playground/serve.py`) runs it.
 
 Page state (page.py) → pure functions (controls.py, state.py, figures.py, board.py) → the page. `main()` draws
 one part of the page per function; Play runs in this script run: each frame trains K epochs in one engine call
@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 import streamlit as st
@@ -640,7 +636,7 @@ def board(p: Page, drawing: dict, present: bool):
     frame = bd.frame(s, p.seq, base["figs_key"], p.acks, show_test=drawing["show_test"], view=extent)
     bd.component()(
         key="board",
-        data={"id": "main", "ctx": ctx, **base, "frame": frame},
+        data=bd.board_data("main", ctx, base, frame),
         on_stroke_change=on_stroke,
         height="content",
     )
@@ -729,7 +725,6 @@ def main() -> None:
         initial_sidebar_state="collapsed" if "sidebar" in hidden_parts or present else "auto",
     )
     st.html(state.page_css(hidden_parts, present))
-    st.cache_resource(bd.ensure_plotly_js)()  # plotly.js from the plotly package, served locally
     if "page" not in ss:
         ss.page = open_page(flag_notes)
     p = page()

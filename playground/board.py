@@ -155,11 +155,6 @@ TRACES: Traces = {"field": 0, "train": 1, "test": 2, "loss": ["tr", "te", "rg", 
 _TRACE_NAMES = {"train": "train", "test": "test"}  # the figure builders' names of those traces
 
 
-def ensure_plotly_js() -> None:
-    """Nothing to do: the launcher (playground/serve.py) serves plotly.js from the plotly package, nothing is
-    copied. Kept until app.py stops calling it."""
-
-
 def component() -> Any:
     """The board's Components v2 definition; mount it with `data=board_data(...)` (BoardData)."""
     import streamlit as st

@@ -11,7 +11,7 @@ script runs (never while Play streams frames), and each call replaces the queue:
 Training programs are not warmed: one costs seconds of compilation, which would delay the page when it overlaps.
 BACKPROP_PREWARM=0 turns it off (the test suite does, to keep its timings its own).
 
-Measured with `python -m playground.bench --only arch` (2-core CPU, TensorFlow Playground's default network, six
+Measured with `python -m tools.bench --only arch` (2-core CPU, TensorFlow Playground's default network, six
 neighbouring changes 3 s apart): new boundary after a change, median / max, without → with the warm-up: empty
 JAX cache 910 / 1,301 ms → 311 / 432 ms; filled cache 338 / 532 ms → 361 / 458 ms; a rerun that compiles nothing
 takes ≈ 260 ms.

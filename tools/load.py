@@ -3,7 +3,7 @@
     python -m tools.load --networks 200          # fresh sessions one after another, a different network each
     python -m tools.load --clients 10 --play 5   # ten sessions playing at once: ForwardMsgs/s and bytes per message
 
-The tool starts `streamlit run playground/app.py` on a free loopback port (127.0.0.1 only) and speaks the
+The tool starts `streamlit run playground/serve.py` on a free loopback port (127.0.0.1 only) and speaks the
 protocol of Streamlit's frontend directly: a websocket on `/_stcore/stream` with the subprotocol `streamlit`,
 `BackMsg.rerun_script` (query string + widget states) up, `ForwardMsg`s down. A button click is a rerun whose
 widget states hold that button's id with `trigger_value`; the ids come from the button elements of the deltas.
@@ -39,7 +39,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "playground" / "app.py"
+APP = ROOT / "playground" / "serve.py"  # the page as `backprop-playground` runs it
 HOST = "127.0.0.1"  # never any other address
 RUN_TIMEOUT_S = 180.0  # one script run (a first run on a cold 2-core machine compiles for a while)
 FINISHED_EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
@@ -64,11 +64,11 @@ class Sample:
     threads: int
 
 
-SNAPSHOT_PARTS = ("engine", "playground", "assets", ".streamlit")
+SNAPSHOT_PARTS = ("engine", "playground")  # the settings are playground/.streamlit/config.toml
 
 
 def snapshot(dst: Path) -> Path:
-    """A copy of what the app runs (engine, playground, assets, .streamlit): Streamlit reads the script from disk
+    """A copy of what the app runs (engine, playground): Streamlit reads the script from disk
     on every run, so an edit in progress in the work tree (another engineer's) would otherwise land mid-measurement.
     Returns the copy's root."""
     for part in SNAPSHOT_PARTS:
@@ -78,7 +78,7 @@ def snapshot(dst: Path) -> Path:
 
 
 class Server:
-    """`streamlit run playground/app.py` as a subprocess on 127.0.0.1, its output in a log file."""
+    """`streamlit run playground/serve.py` as a subprocess on 127.0.0.1, its output in a log file."""
 
     def __init__(self, ttl_s: int, env: dict[str, str], log_path: Path, root: Path = ROOT) -> None:
         self.root = root
