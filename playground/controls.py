@@ -34,6 +34,7 @@ from engine.config import (
 from engine.features import FEATURES, ONE_D
 from engine.losses import ALLOWED_OUTPUT
 from engine.model import INITS
+from playground import i18n
 from playground.i18n import N_, _
 
 Settings = dict[str, Any]
@@ -649,7 +650,7 @@ CONTROLS: tuple[Control, ...] = (
     Control(
         "loss",
         N_("Loss"),
-        N_("auto: bce for 2 classes, softmax cross-entropy for more, mse for regression. half_sse is ½Σ(y−ŷ)²."),
+        lambda s: "\n\n".join(_(text) for text in i18n.engine_texts()),  # the loss records' own lines
         "network",
         "select",
         "loss",

@@ -53,6 +53,13 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def engine_texts() -> list[str]:
+    """Texts the page shows straight from the engine's records (translated like the page's own)."""
+    from engine import losses
+
+    return [losses.AUTO, *(r.tooltip for r in losses.RECORDS.values())]
+
+
 def choose(asked: str | None, browser: str | None) -> tuple[str, str | None]:
     """The language for a new session: the link's `lang` if it is one we have, else the browser's, else English.
     Returns it and a notice for a link that asked for one we do not have."""

@@ -19,7 +19,7 @@ from engine.session import Session
 from engine.views import layer_activations, neuron_maps
 from playground import board as bd
 from playground import figures, inspector, network, race_view, warp
-from playground.i18n import N_
+from playground.i18n import N_, _
 from playground.page import Page
 from playground.text import plain
 from playground.theme import DIVERGING
@@ -52,11 +52,14 @@ def score_name(s: Session) -> str:
 
 
 SCORE_HELP = {
-    "accuracy": "The share of points whose most probable class is their label.",
-    "R²": "1 − Σ(y − ŷ)² / Σ(y − ȳ)², both sums pooled over every target and point, ȳ each target's mean (the "
-    "curve and this tile alike; not the mean of per-target R²): 1 is a perfect fit, 0 no better than predicting "
-    "the mean, below 0 worse.",
+    "accuracy": N_("The share of points whose most probable class is their label."),
+    "R²": N_(
+        "1 − Σ(y − ŷ)² / Σ(y − ȳ)², both sums pooled over every target and point, ȳ each target's mean (the "
+        "curve and this tile alike; not the mean of per-target R²): 1 is a perfect fit, 0 no better than predicting "
+        "the mean, below 0 worse."
+    ),
 }
+SCORE_NAMES = (N_("accuracy"),)  # R² is a name
 
 
 # ---- metrics ------------------------------------------------------------------------------------------
@@ -65,37 +68,48 @@ def render_metrics(s: Session, big: bool) -> None:
     m1, m2, m3 = st.columns([1.1, 1.2, 1.2])
     with m1:
         score = score_name(s)
-        when = f"At epoch {s.epoch:,}"
+        when = _("At epoch {epoch}").format(epoch=f"{s.epoch:,}")
         if current().playing:
-            when += ": these numbers stay at this epoch while Play runs and refresh when you pause"
+            when += _(": these numbers stay at this epoch while Play runs and refresh when you pause")
         st.caption(when)
         if len(s.history):
             a, b2 = st.columns(2)
-            a.metric("Train loss", figures.loss_text(h["train_loss"][-1]))
-            b2.metric("Test loss", figures.loss_text(h["test_loss"][-1]))
-            a.metric(f"Train {score}", figures.score_text(h["train_score"][-1]), help=SCORE_HELP[score])
-            b2.metric(f"Test {score}", figures.score_text(h["test_score"][-1]), help=SCORE_HELP[score])
+            a.metric(_("Train loss"), figures.loss_text(h["train_loss"][-1]))
+            b2.metric(_("Test loss"), figures.loss_text(h["test_loss"][-1]))
+            a.metric(
+                _("Train {score}").format(score=_(score)),
+                figures.score_text(h["train_score"][-1]),
+                help=_(SCORE_HELP[score]),
+            )
+            b2.metric(
+                _("Test {score}").format(score=_(score)),
+                figures.score_text(h["test_score"][-1]),
+                help=_(SCORE_HELP[score]),
+            )
         rep = s.report(test=bool(s.dataset.test.any()))
         if s.dataset.problem == "classification" and rep:
             ratio = lambda v: f"{v:.3f}" if np.isfinite(v) else "–"  # noqa: E731  (– : never predicted)
             st.dataframe(
                 {
-                    "class": list(range(len(rep["precision"]))),
-                    "precision": [ratio(v) for v in rep["precision"]],
-                    "recall": [ratio(v) for v in rep["recall"]],
+                    _("class"): list(range(len(rep["precision"]))),
+                    _("precision"): [ratio(v) for v in rep["precision"]],
+                    _("recall"): [ratio(v) for v in rep["recall"]],
                     "F1": [ratio(v) for v in rep["f1"]],
-                    "support": rep["support"],
+                    _("support"): rep["support"],
                 },
                 hide_index=True,
                 width="stretch",
             )
             if "roc_auc" in rep:
-                part = "test" if s.dataset.test.any() else "training"
-                st.caption(f"ROC AUC {rep['roc_auc']:.3f} on the {part} points")
+                part = _("on the test points") if s.dataset.test.any() else _("on the training points")
+                st.caption(f"ROC AUC {rep['roc_auc']:.3f} " + part)
         st.caption(
-            f"Network {'-'.join(map(str, s.spec.sizes))}"
-            f"{f' · {s.spec.activation}' if s.spec.n_layers > 1 else ' (no hidden layer)'} · loss {s.spec.loss} · "
-            f"{s.dataset.n} points ({int(s.dataset.test.sum())} test)"
+            _("Network {sizes}").format(sizes="-".join(map(str, s.spec.sizes)))
+            + (f" · {s.spec.activation}" if s.spec.n_layers > 1 else _(" (no hidden layer)"))
+            + " · "
+            + _("loss {loss}").format(loss=s.spec.loss)
+            + " · "
+            + _("{n} points ({k} test)").format(n=s.dataset.n, k=int(s.dataset.test.sum()))
         )
     with m2:
         if s.dataset.problem == "classification" and rep:
@@ -136,7 +150,11 @@ def on_apply_step() -> None:
     s.apply_step(step, state)
     before = step.loss
     after = s.backprop_step(which)[0].loss
-    page.successes.append(f"Applied the inspected step: its loss went {before:.6g} → {after:.6g}.")
+    page.successes.append(
+        _("Applied the inspected step: its loss went {before} → {after}.").format(
+            before=f"{before:.6g}", after=f"{after:.6g}"
+        )
+    )
 
 
 def on_inspect_batch() -> None:
@@ -150,45 +168,62 @@ def render_inspector(s: Session, big: bool) -> None:
     if which == "train":
         n = int((~ds.test).sum())
         c1.markdown(
-            f"**The whole batch**: {'the one training point' if n == 1 else f'all {n} training points'}, the "
-            "gradient of the mean loss. "
-            "To follow one point, pick **inspect** under *Draw* and click it on the board."
+            (
+                _("**The whole batch**: the one training point")
+                if n == 1
+                else _("**The whole batch**: all {n} training points").format(n=n)
+            )
+            + _(
+                ", the gradient of the mean loss. To follow one point, pick **inspect** under *Draw* and click it on "
+                "the board."
+            )
         )
     else:
         xs = ", ".join(f"{v:.3g}" for v in ds.x[which])
         t = ds.y[which]
-        lab = f"class {int(t)}" if ds.problem == "classification" else "target " + ", ".join(f"{v:.4g}" for v in t)
-        c1.markdown(f"**Point #{which}** at ({xs}), {lab}{' (a test point)' if ds.test[which] else ''}.")
+        lab = (
+            _("class {k}").format(k=int(t))
+            if ds.problem == "classification"
+            else _("target {values}").format(values=", ".join(f"{v:.4g}" for v in t))
+        )
+        where = _("**Point #{i}** at ({xs}), {label}").format(i=which, xs=xs, label=lab)
+        c1.markdown(where + (_(" (a test point)") if ds.test[which] else "") + ".")
     c2.button(
-        "Whole batch",
+        _("Whole batch"),
         on_click=on_inspect_batch,
         width="stretch",
         disabled=which == "train",
-        help="Inspect the step on every training point at once (what full-batch gradient descent does).",
+        help=_("Inspect the step on every training point at once (what full-batch gradient descent does)."),
     )
     test_point = held_out(s, which)
     c3.button(
-        "Apply this step",
+        _("Apply this step"),
         on_click=on_apply_step,
         type="primary",
         width="stretch",
         disabled=test_point,
-        help="A test point is held out: training on it would spoil the test loss. Pick a training point."
+        help=_("A test point is held out: training on it would spoil the test loss. Pick a training point.")
         if test_point
-        else "Perform exactly the update shown below: the weights and the optimiser state become the new ones "
-        "(one step, not counted as an epoch).",
+        else _(
+            "Perform exactly the update shown below: the weights and the optimiser state become the new ones "
+            "(one step, not counted as an epoch)."
+        ),
     )
     if which == "train" and not (~ds.test).any():
-        st.info("There are no training points to inspect: draw some on the board.")
+        st.info(_("There are no training points to inspect: draw some on the board."))
         return
-    step, _ = s.backprop_step(which)
-    _, y = s.rows(which)
+    step, _state = s.backprop_step(which)
+    _x, y = s.rows(which)
     if s.spec.dropout:
-        st.caption("Dropout is off in the inspector: it shows the deterministic step.")
+        st.caption(_("Dropout is off in the inspector: it shows the deterministic step."))
     secs = inspector.sections(step, s.spec, y, inspector_hyper(s), s.cfg.regularization)
     st.caption(
-        f"Epoch {s.epoch:,} · layers numbered from 1 as in the textbook: W⁽ˡ⁾ is the engine's W{{l−1}} "
-        "(a·W + b convention, W shaped fan-in × fan-out); matrices larger than 6×6 are elided."
+        _("Epoch {epoch}").format(epoch=f"{s.epoch:,}")
+        + " · "
+        + _(
+            "layers numbered from 1 as in the textbook: W⁽ˡ⁾ is the engine's W{{l−1}} (a·W + b convention, W shaped "
+            "fan-in × fan-out); matrices larger than 6×6 are elided."
+        ).format()
     )
     for sec in secs:
         st.markdown(f"#### {sec.title}")
@@ -203,21 +238,27 @@ def render_network(s: Session, big: bool) -> None:
     ds = s.dataset
     c1, c2 = st.columns([1, 3])
     grads_on = c1.toggle(
-        "Show gradients ∂L/∂W",
+        _("Show gradients ∂L/∂W"),
         key="w_net_grads",
-        help="Links show the whole-batch gradient of each weight instead of the weight.",
+        help=_("Links show the whole-batch gradient of each weight instead of the weight."),
     )
-    links = "the gradient ∂L/∂w of the whole batch" if grads_on else "weight"
+    links = _("the gradient ∂L/∂w of the whole batch") if grads_on else _("weight")
     c2.caption(
-        f"Each square is one neuron's activation over the input {'line' if ds.dim == 1 else 'plane'}: blue high, "
-        "orange low (white = 0 when it takes both signs), stretched per neuron. Links: width and colour = "
-        f"{links} (blue +, orange −). Click a neuron to see its map large; hover for exact values."
+        (
+            _("Each square is one neuron's activation over the input line")
+            if ds.dim == 1
+            else _("Each square is one neuron's activation over the input plane")
+        )
+        + _(
+            ": blue high, orange low (white = 0 when it takes both signs), stretched per neuron. Links: width and "
+            "colour = {links} (blue +, orange −). Click a neuron to see its map large; hover for exact values."
+        ).format(links=links)
     )
     maps = [np.asarray(m) for m in neuron_maps(s.spec, s.params, ds.bounds(), 24, ds.dim)]
     params = [(np.asarray(W), np.asarray(b)) for W, b in s.params]
     grads = None
     if grads_on and (~ds.test).any():
-        step, _ = s.backprop_step("train")
+        step, _state = s.backprop_step("train")
         grads = list(zip(step.dW, step.db, strict=True))
     sel = current().net_selected
     fig = network.network_figure(maps, params, s.spec.features, grads, sel, g=24, big=big)
@@ -230,7 +271,7 @@ def render_network(s: Session, big: bool) -> None:
         name = network.neuron_names(s.spec.sizes, s.spec.features)[l][j]
         big_maps = neuron_maps(s.spec, s.params, ds.bounds(), 80, ds.dim)
         m = np.asarray(big_maps[l])[..., j]
-        st.markdown(f"#### {name}: its activation over the input plane")
+        st.markdown("#### " + _("{name}: its activation over the input plane").format(name=name))
         b = ds.bounds()
         if ds.dim == 1:
             fig = figures.curve_figure(
@@ -257,17 +298,19 @@ def render_warp(s: Session, big: bool) -> None:
     sizes = s.spec.sizes
     hidden = list(range(1, len(sizes) - 1))
     if not hidden:
-        st.info("This network has no hidden layer: add one to see how it bends the plane.")
+        st.info(_("This network has no hidden layer: add one to see how it bends the plane."))
         return
     c1, c2, c3 = st.columns(3)
     if ss.get("w_warp_layer") not in hidden:
         ss.w_warp_layer = hidden[-1]
     layer = c1.selectbox(
-        "Layer",
+        _("Layer"),
         hidden,
-        format_func=lambda l: f"hidden layer {l} ({sizes[l]} neuron{'' if sizes[l] == 1 else 's'})",
+        format_func=lambda l: (
+            _("hidden layer {l} (1 neuron)") if sizes[l] == 1 else _("hidden layer {l} ({n} neurons)")
+        ).format(l=l, n=sizes[l]),
         key="w_warp_layer",
-        help="Which layer's view of the plane to show.",
+        help=_("Which layer's view of the plane to show."),
     )
     width = sizes[layer]
     options = [warp.PCA, *[f"neurons {i + 1} & {j + 1}" for i in range(width) for j in range(i + 1, width)]][:120]
@@ -276,10 +319,10 @@ def render_warp(s: Session, big: bool) -> None:
     if ss.get("w_warp_axes") not in options:
         ss.w_warp_axes = options[0]
     choice = c2.selectbox(
-        "Axes",
+        _("Axes"),
         options,
         key="w_warp_axes",
-        help="Two neurons of the layer as x and y, or the 2-D projection that spreads the data most.",
+        help=_("Two neurons of the layer as x and y, or the 2-D projection that spreads the data most."),
     )
     if choice == warp.PCA:
         axes = warp.PCA
@@ -289,8 +332,10 @@ def render_warp(s: Session, big: bool) -> None:
         i, j = (int(t) - 1 for t in choice.replace("neurons ", "").split(" & "))
         axes = (i, j)
     c3.caption(
-        "Grey: the input grid's lines after the layer. When the classes can be split by a straight "
-        "line here, the layers after this one only need to draw that line."
+        _(
+            "Grey: the input grid's lines after the layer. When the classes can be split by a straight "
+            "line here, the layers after this one only need to draw that line."
+        )
     )
     lines = warp.grid_lines(ds.bounds(), ds.dim)
     pts_in = np.concatenate([ds.x, *lines]) if ds.n else np.concatenate(lines)
@@ -305,7 +350,7 @@ def render_warp(s: Session, big: bool) -> None:
         ds.y,
         ds.problem,
         titles,
-        f"hidden layer {layer}",
+        _("hidden layer {l}").format(l=layer),
         big=big,
         one_d=ds.dim == 1,
     )
@@ -346,18 +391,25 @@ def on_race() -> None:
     try:
         current().race.request = (racers_from_rows(current().race.rows), int(ss.w_race_epochs))
     except ConfigError as e:
-        current().notices.append(f"Race not run — {e}")
+        current().notices.append(_("Race not run — {why}").format(why=e))
 
 
 def run_race(s: Session, racers: list[Optimizer], epochs: int) -> None:
-    bar = st.progress(0.0, text=f"Racing {len(racers)} optimisers for {epochs:,} epochs…")
+    bar = st.progress(
+        0.0, text=_("Racing {n} optimisers for {epochs} epochs…").format(n=len(racers), epochs=f"{epochs:,}")
+    )
     t0 = time.perf_counter()
     try:
         race = Race(s.cfg, s.dataset, racers)
-        race.run(epochs, progress=lambda f: bar.progress(f, text=f"Racing… epoch {int(f * epochs):,} of {epochs:,}"))
+        race.run(
+            epochs,
+            progress=lambda f: bar.progress(
+                f, text=_("Racing… epoch {e} of {epochs}").format(e=f"{int(f * epochs):,}", epochs=f"{epochs:,}")
+            ),
+        )
     except ConfigError as e:
         bar.empty()
-        st.warning(plain(f"Race not run — {e}"))
+        st.warning(plain(_("Race not run — {why}").format(why=e)))
         return
     bar.empty()
     current().race.result = race
@@ -398,36 +450,40 @@ def render_race(s: Session, big: bool) -> None:
         current().race.rows = edited.to_dict("records")
     with c2:
         st.select_slider(
-            "Epochs",
+            _("Epochs"),
             RACE_EPOCHS,
             value=1000,
             key="w_race_epochs",
-            help="Every racer trains this many epochs from the same initial weights.",
+            help=_("Every racer trains this many epochs from the same initial weights."),
         )
         st.button(
-            "Race",
+            _("Race"),
             on_click=on_race,
             type="primary",
             width="stretch",
-            help=f"Up to {limits.MAX_RACE} optimisers (or learning rates) train from the same initial weights, "
-            "on the same data with the same shuffling: only the update rule differs.",
+            help=_(
+                "Up to {n} optimisers (or learning rates) train from the same initial weights, on the same data with "
+                "the same shuffling: only the update rule differs."
+            ).format(n=limits.MAX_RACE),
         )
-        st.caption("Other settings (network, loss, batch size, regularisation) are the sidebar's.")
+        st.caption(_("Other settings (network, loss, batch size, regularisation) are the sidebar's."))
     if current().race.request:
         racers, epochs = current().race.request
         current().race.request = None
         run_race(s, racers, epochs)
     race: Race | None = current().race.result
     if race is None:
-        st.info("Pick optimisers and learning rates, then press Race.")
+        st.info(_("Pick optimisers and learning rates, then press Race."))
         return
     if race.dataset is not s.dataset or race.base_spec != s.spec:
-        st.caption("The network or the data changed since this race: press Race to rerun it.")
+        st.caption(_("The network or the data changed since this race: press Race to rerun it."))
     epochs = race.epoch
     st.caption(
-        f"{len(race.racers)} racers × {epochs:,} epochs, "
-        f"{'side by side in one vmapped call' if race.together else 'one after the other'}: "
-        f"{current().race.seconds:.2f} s including compilation."
+        (
+            _("{n} racers × {epochs} epochs, side by side in one vmapped call: {s} s including compilation.")
+            if race.together
+            else _("{n} racers × {epochs} epochs, one after the other: {s} s including compilation.")
+        ).format(n=len(race.racers), epochs=f"{epochs:,}", s=f"{current().race.seconds:.2f}")
     )
     finals = race.metrics["train_loss"][:, -1]
     div = race.diverged()
@@ -435,8 +491,8 @@ def render_race(s: Session, big: bool) -> None:
     for i, c in enumerate(cols):
         c.metric(
             race.labels[i],
-            "diverged" if div[i] else f"{finals[i]:.4g}",
-            help="Final training loss" + (" (stopped at its last finite state)" if div[i] else ""),
+            _("diverged") if div[i] else f"{finals[i]:.4g}",
+            help=_("Final training loss (stopped at its last finite state)") if div[i] else _("Final training loss"),
         )
     a, b = st.columns([1, 1])
     a.plotly_chart(race_view.race_loss_figure(race.metrics, race.labels, big=big), width="stretch", key="race_loss")
@@ -446,8 +502,10 @@ def render_race(s: Session, big: bool) -> None:
         key="race_land",
     )
     b.caption(
-        "The slice is a plane through the start θ₀ in weight space; the paths are projected onto it. A racer that "
-        "left the plane can sit where the slice's loss is high while its own loss is low."
+        _(
+            "The slice is a plane through the start θ₀ in weight space; the paths are projected onto it. A racer that "
+            "left the plane can sit where the slice's loss is high while its own loss is low."
+        )
     )
     ds = race.dataset
     bounds = ds.bounds()
@@ -475,14 +533,14 @@ def render_race(s: Session, big: bool) -> None:
 def render_history(s: Session, big: bool) -> None:
     epochs = s.snapshots.epochs
     if len(epochs) < 2:
-        st.info("Train a little: snapshots of the weights are kept as epochs pass, and this slider replays them.")
+        st.info(_("Train a little: snapshots of the weights are kept as epochs pass, and this slider replays them."))
         return
     e = st.select_slider(
-        "Epoch",
+        _("Epoch"),
         epochs,
         value=epochs[-1],
         key="w_hist_epoch",
-        help=f"Up to {limits.MAX_SNAPSHOTS} snapshots are kept; older ones thin out as training goes on.",
+        help=_("Up to {n} snapshots are kept; older ones thin out as training goes on.").format(n=limits.MAX_SNAPSHOTS),
     )
     at, params = s.snapshots.at(int(e))
     h = s.history.data
@@ -492,19 +550,24 @@ def render_history(s: Session, big: bool) -> None:
     with b:
         k = int(np.searchsorted(h["epoch"], at, side="right")) - 1 if len(s.history) else -1
         if k < 0:
-            st.caption(f"Epoch {at:,}: the starting weights, before any training step.")
+            st.caption(_("Epoch {epoch}: the starting weights, before any training step.").format(epoch=f"{at:,}"))
         else:
             c1, c2 = st.columns(2)
-            c1.metric("Train loss", figures.loss_text(h["train_loss"][k]))
-            c2.metric(f"Test {score_name(s)}", f"{h['test_score'][k]:.3f}" if np.isfinite(h["test_score"][k]) else "–")
+            c1.metric(_("Train loss"), figures.loss_text(h["train_loss"][k]))
+            c2.metric(
+                _("Test {score}").format(score=_(score_name(s))),
+                f"{h['test_score'][k]:.3f}" if np.isfinite(h["test_score"][k]) else "–",
+            )
         fig = figures.loss_figure(h, s.dataset.problem, height=300, big=big)
         fig.add_vline(x=max(at, 1), line={"color": "#d62728", "width": 2})
         st.plotly_chart(fig, width="stretch", key="hist_loss")
-        gap = "1 epoch" if s.snapshots.stride == 1 else f"{s.snapshots.stride:,} epochs"
+        gap = _("1 epoch") if s.snapshots.stride == 1 else _("{n} epochs").format(n=f"{s.snapshots.stride:,}")
         st.caption(
-            f"The weights of epoch {at:,}, the boundary recomputed from them. A snapshot is taken after each Step "
-            f"and each Play frame, at least {gap} apart (the gap doubles when the {limits.MAX_SNAPSHOTS} places "
-            f"fill up); {len(epochs)} kept."
+            _(
+                "The weights of epoch {epoch}, the boundary recomputed from them. A snapshot is taken after each Step "
+                "and each Play frame, at least {gap} apart (the gap doubles when the {places} places fill up); {kept} "
+                "kept."
+            ).format(epoch=f"{at:,}", gap=gap, places=limits.MAX_SNAPSHOTS, kept=len(epochs))
         )
 
 

@@ -108,7 +108,7 @@ def test_switching_language_keeps_the_training():
 def test_a_link_without_a_language_opens_in_english_and_stays_without_one():
     at = new_app({"gen": "xor"})
     assert at.session_state.page.lang == "en" and "lang" not in at.query_params
-    assert [b.label for b in at.button][0] == "Play"
+    assert next(b.label for b in at.button) == "Play"
 
 
 def test_notices_of_callbacks_are_in_the_pages_language():

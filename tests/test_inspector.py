@@ -13,7 +13,7 @@ from engine.config import Optimizer, parse_config
 from engine.data import Dataset
 from engine.session import Session
 from engine.views import layer_activations, neuron_maps
-from playground import inspector, network, state, warp
+from playground import inspector, network, panels, state, warp
 from playground.resources import PRESETS_DIR
 
 WORKED = json.loads((PRESETS_DIR / "worked_2-2-2-2.json").read_text())
@@ -189,7 +189,7 @@ def test_warp_projection_and_layer_activations(trained):
 
 
 def test_classroom_flags_and_nearest_point():
-    hidden, present, notes = state.classroom_flags("data, race,bogus", "1")
+    hidden, present, notes = state.classroom_flags("data, race,bogus", "1", [t.flag for t in panels.TABS])
     assert hidden == {"data", "race"} and present and len(notes) == 1 and "bogus" in notes[0]
     css = state.page_css(hidden, present)
     assert ".st-key-sec_data{display:none}" in css and "font-size:20px" in css

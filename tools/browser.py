@@ -87,7 +87,7 @@ def wait_board(page, timeout: float = 60_000) -> None:
 
 
 def epoch(page) -> int:
-    text = page.locator("h3", has_text="Epoch").first.inner_text()
+    text = page.locator(".st-key-sec_transport h3").first.inner_text()  # "Epoch 1,230" / "第 1,230 轮"
     return int("".join(c for c in text if c.isdigit()))
 
 

@@ -24,12 +24,14 @@ KEYWORDS = {"_": None, "N_": None}
 
 
 def template() -> Catalog:
-    """Every marked text of the page, with where it is."""
+    """Every marked text of the page, with where it is, and the texts the page shows from the engine's records."""
     cat = Catalog(project="Backprop Playground", domain=i18n.DOMAIN)
     for filename, lineno, message, comments, _context in extract_from_dir(
         str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("i18n:",)
     ):
         cat.add(message, locations=[(f"playground/{filename}", lineno)], auto_comments=comments)
+    for text in i18n.engine_texts():
+        cat.add(text, locations=[("engine/losses.py", 0)])
     return cat
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from playground import i18n
 from tools.browser import epoch, launch, running_app, wait_board
 
 SHOTS = {
@@ -32,6 +33,11 @@ SHOTS = {
     # a laptop and a projector at 1280×720: the whole board, Play and the counter without scrolling
     "laptop_720": ("gen=spiral&n=400&hidden=8,8&opt=adam&lr=0.01&batch=32", 30, (1280, 720)),
     "projector_720": ("gen=spiral&n=400&hidden=8,8&opt=adam&lr=0.01&batch=32&present=1", 30, (1280, 720)),
+    "screenshot_zh": (  # the page in Chinese (?lang=zh)
+        "gen=spiral&n=500&test=0.3&features=x1,x2,sin(x1),sin(x2)&hidden=6,6&opt=adam&lr=0.01&batch=32&lang=zh",
+        60,
+        1000,
+    ),
     "inspector": ("preset=worked_2-2-2-2", 0, 2600),
     "race": ("gen=spiral&n=400&hidden=8,8&batch=10&lr=0.01", 0, 2600),
 }
@@ -39,7 +45,7 @@ PANELS = {"inspector", "race"}
 
 
 EPOCH_MOVED = """e => {
-  const h = [...document.querySelectorAll("h3")].find((x) => x.innerText.startsWith("Epoch"));
+  const h = document.querySelector(".st-key-sec_transport h3");
   return !!h && parseInt(h.innerText.replace(/\\D/g, "")) !== e;
 }"""
 
@@ -64,7 +70,8 @@ def shoot(names: list[str], out: Path) -> list[Path]:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(f"{url}?{query}")
             wait_board(page, timeout=120_000)
-            button = page.get_by_role("button", name="Step 10", exact=True)
+            lang = "zh" if "lang=zh" in query else "en"
+            button = page.get_by_role("button", name=i18n.catalog(lang).get("Step 10", "Step 10"), exact=True)
             for _ in range(steps):
                 step(page, button)
             if name == "race":
