@@ -616,3 +616,16 @@ def test_undo_after_another_data_set_brings_its_settings_back_and_replaced_point
     assert warnings(at) == ["The points you drew or loaded were replaced by new ones — Undo brings them back."]
     click(at, "Undo")
     assert at.session_state.page.session.dataset.n == 0 and at.session_state.page.session.cfg.test_fraction == 0.5
+
+
+def test_switching_regularisation_keeps_training():
+    """Issue 16: l1 → l2 reset training to epoch 0 (the kind was part of the compiled program)."""
+    at = new_app({"gen": "xor", "reg": "l1", "rate": "0.01"})
+    click(at, "Step 10")
+    s = at.session_state.page.session
+    ok(setting(at, "w_reg").set_value("l2").run())
+    assert at.session_state.page.session is s and s.epoch == 10 and s.cfg.regularization == ("l2", 0.01)
+    ok(setting(at, "w_reg").set_value("none").run())
+    assert at.session_state.page.session is s and s.epoch == 10 and s.cfg.regularization[0] == "none"
+    click(at, "Step")
+    assert s.epoch == 11 and at.query_params.get("reg") in (None, [], "none")
