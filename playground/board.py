@@ -19,7 +19,8 @@ import numpy as np
 from engine.data import Dataset
 from engine.diagnose import trouble
 from engine.session import Session
-from playground import figures, resources
+from playground import figures, i18n, resources
+from playground.i18n import _
 from playground.theme import CLASS_COLORS, MISTAKE_COLOR
 
 GRID = 100
@@ -106,6 +107,7 @@ class BoardContext(TypedDict):
     show_test: bool
     big: bool  # projector mode
     hint: str
+    zero_gradients: str  # the gradient chart's note when every gradient is exactly 0 (the page's language)
     max_unacked: int  # strokes the board keeps resending until a frame acknowledges them
     plotly_src: str  # plotly.js, relative to the page (served by playground/serve.py)
 
@@ -231,13 +233,14 @@ def base_figures(s: Session, big: bool = False, view: tuple[float, float, float,
     b = view or view_bounds(ds)
     has_test = bool(ds.test.any())
     text, key = _base_json(
-        ds.problem, ds.dim, ds.classes, n_targets, b, target_range(s), s.spec.n_layers, big, has_test
+        i18n.language(), ds.problem, ds.dim, ds.classes, n_targets, b, target_range(s), s.spec.n_layers, big, has_test
     )
     return {"figs": json.loads(text), "figs_key": key, "traces": TRACES}
 
 
 @functools.lru_cache(maxsize=64)
 def _base_json(
+    lang: str,  # the figures' texts are in the page's language: part of the cache key and of the figures' key
     problem: str,
     dim: int,
     classes: int,
@@ -286,7 +289,7 @@ def _base_json(
         f.update_layout(height=None, autosize=True, uirevision="keep")
         # shown while no epoch is trained (board.js hides it): the empty axes alone say nothing
         f.add_annotation(
-            text="Press Play or Step<br>to train",
+            text=_("Press Play or Step<br>to train"),
             x=0.5,
             y=0.5,
             xref="paper",
@@ -305,7 +308,8 @@ def _check_traces(figs: dict[str, Any], n_layers: int) -> None:
     """The figure builders' trace order is what TRACES says (the board restyles traces by index)."""
     names = [d.get("name") for d in figs["board"]["data"]]
     for role, name in _TRACE_NAMES.items():
-        assert names[TRACES[role]] == name, f"board trace {TRACES[role]} is {names[TRACES[role]]!r}, not {name!r}"
+        want = _(name)  # the trace names are in the page's language
+        assert names[TRACES[role]] == want, f"board trace {TRACES[role]} is {names[TRACES[role]]!r}, not {want!r}"
     assert len(figs["loss"]["data"]) == len(TRACES["loss"]), "a loss trace per LossSeries key"
     assert len(figs["grad"]["data"]) == n_layers, "a gradient trace per layer"
 
@@ -321,7 +325,12 @@ def frame(
 ) -> Frame:
     """Everything the board draws for the current state (≤ 100 KB as JSON), over `view` (default: the data's)."""
     ds = s.dataset
-    out: dict[str, Any] = {"seq": seq, "figs_key": figs_key, "acks": acks[-MAX_UNACKED:], "label": f"Epoch {s.epoch:,}"}
+    out: dict[str, Any] = {
+        "seq": seq,
+        "figs_key": figs_key,
+        "acks": acks[-MAX_UNACKED:],
+        "label": _("Epoch {n}").format(n=f"{s.epoch:,}"),
+    }
     b = view or view_bounds(ds)
     grid = s.grid(g, b)
     if ds.dim == 2:
@@ -387,6 +396,7 @@ def board_context(
         "show_test": show_test,
         "big": big,
         "hint": hint,
+        "zero_gradients": _("Every ‖∂L/∂W‖ is exactly 0:<br>no weight changes"),
         "max_unacked": MAX_UNACKED,
         "plotly_src": resources.plotly_url(),
     }

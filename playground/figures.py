@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.i18n import _
 from playground.theme import (
     ACC_COLOR,
     CLASS_COLORS,
@@ -171,7 +172,7 @@ def boundary_figure(
             + (field.label if field else "")
             + " %{z:.3f}<extra></extra>",
             opacity=0.85,
-            name="output",
+            name=_("output"),
         )
     )
     cmin, cmax = (field.zmin, field.zmax) if field is not None else (-1, 1)
@@ -196,9 +197,9 @@ def boundary_figure(
                 y=x[m, 1],
                 mode="markers",
                 marker=marker,
-                name="test" if part else "train",
+                name=_("test") if part else _("train"),
                 visible=visible,
-                hovertemplate="(%{x:.2f}, %{y:.2f})<extra>" + ("test" if part else "train") + "</extra>",
+                hovertemplate="(%{x:.2f}, %{y:.2f})<extra>" + (_("test") if part else _("train")) + "</extra>",
             )
         )
     w = wrong if wrong is not None else np.zeros(len(x), bool)
@@ -209,7 +210,7 @@ def boundary_figure(
             x=x[w, 0],
             y=x[w, 1],
             mode="markers",
-            name="misclassified",
+            name=_("misclassified"),
             marker={
                 "size": 13 if big else 11,
                 "symbol": "circle-open",
@@ -244,7 +245,9 @@ def curve_figure(
 ) -> go.Figure:
     """1-D curve fitting: the points and the network's fitted curve ŷ(x)."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=xs, y=fit[:, 0], mode="lines", name="network ŷ(x)", line={"color": "#333", "width": 3}))
+    fig.add_trace(
+        go.Scatter(x=xs, y=fit[:, 0], mode="lines", name=_("network ŷ(x)"), line={"color": "#333", "width": 3})
+    )
     for part, symbol, visible in ((False, "circle", True), (True, "circle-open", show_test)):
         m = test == part
         fig.add_trace(
@@ -252,7 +255,7 @@ def curve_figure(
                 x=x[m, 0],
                 y=y[m, 0],
                 mode="markers",
-                name="test" if part else "train",
+                name=_("test") if part else _("train"),
                 visible=visible,
                 marker={"size": 9 if big else 7, "symbol": symbol, "color": TEST_COLOR if part else TRAIN_COLOR},
             )
@@ -278,9 +281,9 @@ def loss_figure(
     i = decimate(n)
     ep = h["epoch"][i] if n else []
     for key, name, color, dash in (
-        ("train_loss", "train loss", TRAIN_COLOR, None),
-        ("test_loss", "test loss", TEST_COLOR, None),
-        ("reg_loss", "regularisation", REG_COLOR, "dot"),
+        ("train_loss", _("train loss"), TRAIN_COLOR, None),
+        ("test_loss", _("test loss"), TEST_COLOR, None),
+        ("reg_loss", _("regularisation"), REG_COLOR, "dot"),
     ):
         vals = h[key][i] if n and (key != "reg_loss" or np.any(h[key])) else []
         fig.add_trace(
@@ -297,13 +300,13 @@ def loss_figure(
         go.Scatter(
             x=ep,
             y=h["test_score"][i] if n else [],
-            name=f"test {score}",
+            name=_("test {score}").format(score=_(score)),
             yaxis="y2",
             showlegend=has_test,
             line={"color": ACC_COLOR, "width": 1.5, "dash": "dash"},
         )
     )
-    _layout(fig, "Loss", height, big)
+    _layout(fig, _("Loss"), height, big)
     fig.update_layout(
         yaxis={"type": "log" if log_y else "linear", "title": None, "exponentformat": "power", "nticks": LOG_TICKS},
         # the score's own ticks (0…1), not the default synced to the loss axis, which gives values like 0.957
@@ -318,7 +321,7 @@ def loss_figure(
             "title": None,
             "automargin": True,
         },
-        xaxis={"title": "epoch"},
+        xaxis={"title": _("epoch")},
     )
     if log_y and n:
         fig.update_layout(yaxis=log_axis([h[k][i] for k in ("train_loss", "test_loss", "reg_loss")]))
@@ -345,12 +348,12 @@ def gradient_figure(h: dict[str, np.ndarray], sizes: tuple[int, ...], height: in
                 line={"color": LAYER_COLORS[l % len(LAYER_COLORS)], "width": 2},
             )
         )
-    _layout(fig, "Gradient norm ‖∂L/∂W‖ per layer", height, big)
+    _layout(fig, _("Gradient norm ‖∂L/∂W‖ per layer"), height, big)
     # One legend row per layer, stacked right of the plot below the title: 1 to 9 layers never reach the title
     # (a horizontal legend above the plot wraps into it from 4 layers on) and the plot keeps its height.
     fig.update_layout(
         yaxis={"type": "log", "exponentformat": "power", "nticks": LOG_TICKS},
-        xaxis={"title": "epoch"},
+        xaxis={"title": _("epoch")},
         margin={"t": 40 if big else 34, "r": 8},
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top", "tracegroupgap": 0},
     )
@@ -374,9 +377,9 @@ def update_ratio_figure(ratio: np.ndarray | None, sizes: tuple[int, ...], height
     fig.add_hline(y=1e-3, line_dash="dot", line_color="#999")
     # (add_hline's own annotation lands at y = 10^0.001 on a log axis: annotations there take log10 values)
     fig.add_annotation(
-        x=1, xref="paper", xanchor="right", y=-3, yref="y", yanchor="bottom", text="≈ 1e-3: healthy", showarrow=False
+        x=1, xref="paper", xanchor="right", y=-3, yref="y", yanchor="bottom", text=_("≈ 1e-3: healthy"), showarrow=False
     )
-    _layout(fig, "Update / weight ratio ‖ΔW‖/‖W‖ (latest epoch)", height, big)
+    _layout(fig, _("Update / weight ratio ‖ΔW‖/‖W‖ (latest epoch)"), height, big)
     fig.update_layout(yaxis={"type": "log", "exponentformat": "power", "nticks": LOG_TICKS}, hovermode="closest")
     finite = vals[np.isfinite(vals) & (vals > 0)]
     if len(finite):  # whole decades around the bars and the guide: bars rise from the floor, ticks stay sparse
@@ -386,7 +389,7 @@ def update_ratio_figure(ratio: np.ndarray | None, sizes: tuple[int, ...], height
     else:  # nothing trained yet (or all zero): a fixed decade range rather than a lone odd tick
         fig.update_yaxes(range=[-6, 0], dtick=1)
         fig.add_annotation(
-            x=0.5, xref="paper", y=0.85, yref="paper", text="Train an epoch to see the ratios", showarrow=False
+            x=0.5, xref="paper", y=0.85, yref="paper", text=_("Train an epoch to see the ratios"), showarrow=False
         )
     return fig
 
@@ -394,7 +397,7 @@ def update_ratio_figure(ratio: np.ndarray | None, sizes: tuple[int, ...], height
 def confusion_figure(conf: list[list[int]], height: int = 300, big=False, part: str = "test") -> go.Figure:
     c = np.asarray(conf)
     k = len(c)
-    labels = [f"class {i}" for i in range(k)]
+    labels = [_("class {k}").format(k=i) for i in range(k)]
     fig = go.Figure(
         go.Heatmap(
             z=c,
@@ -404,11 +407,12 @@ def confusion_figure(conf: list[list[int]], height: int = 300, big=False, part: 
             showscale=False,
             text=c,
             texttemplate="%{text}",
-            hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+            hovertemplate=_("true %{y}, predicted %{x}: %{z}") + "<extra></extra>",
         )
     )
-    _layout(fig, f"Confusion matrix ({part} points)", height, big)
+    title = _("Confusion matrix (test points)") if part == "test" else _("Confusion matrix (training points)")
+    _layout(fig, title, height, big)
     fig.update_layout(hovermode="closest")
-    fig.update_xaxes(title="predicted", side="bottom")
-    fig.update_yaxes(title="true", autorange="reversed")
+    fig.update_xaxes(title=_("predicted"), side="bottom")
+    fig.update_yaxes(title=_("true"), autorange="reversed")
     return fig

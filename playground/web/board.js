@@ -63,6 +63,7 @@
  * @property {boolean} show_test
  * @property {boolean} big  projector mode
  * @property {string} hint
+ * @property {string} zero_gradients  the gradient chart's note when every gradient is exactly 0
  * @property {number} max_unacked  strokes resent until a frame acknowledges them (board.MAX_UNACKED)
  * @property {string} plotly_src  plotly.js, relative to the page
  */
@@ -359,7 +360,7 @@ async function applyFrame(st, f) {
     const notes = P.layout(el).annotations || [];
     if (!notes.length) continue;
     if (el.__bpText === undefined) el.__bpText = notes[notes.length - 1].text;
-    const text = empty ? el.__bpText : el === st.grad && G.zero ? ZERO_GRADIENTS : null;
+    const text = empty ? el.__bpText : el === st.grad && G.zero ? st.ctx.zero_gradients : null;
     if (el.__bpNote !== text) {
       el.__bpNote = text;
       const i = notes.length - 1;
@@ -378,7 +379,6 @@ async function applyFrame(st, f) {
   if (M.seqs.length > 500) { M.seqs.splice(0, 250); M.applyMs.splice(0, 250); }
 }
 
-const ZERO_GRADIENTS = "Every ‖∂L/∂W‖ is exactly 0:<br>no weight changes";
 
 function pump(st) {
   if (st.busy || !st.latest || st.latest === st.shown) return;
