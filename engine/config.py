@@ -148,7 +148,8 @@ class Config:
 
 
 def _fail(path: str, msg: str) -> ConfigError:
-    return ConfigError(" ".join(f"{path}: {msg}".split()))  # one line, whatever a key or value held
+    reason = " ".join(msg.split())  # one line, whatever a key or value held
+    return ConfigError(" ".join(f"{path}: {reason}".split()), path=path, reason=reason)
 
 
 def _text(v: Any, path: str, limit: int) -> str:

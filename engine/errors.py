@@ -7,7 +7,13 @@ from typing import Any
 
 
 class ConfigError(ValueError):
-    """A bad configuration; the message is one line naming the key."""
+    """A bad configuration; the message is one line naming the key. `path` (e.g. ``optimizer.learning_rate``) and
+    `reason` (the message without it) are there for callers that name the setting their own way (a link's key)."""
+
+    def __init__(self, message: str, *, path: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason = reason if reason is not None else message
 
 
 class DataError(ValueError):

@@ -1003,9 +1003,8 @@ def _fresh(doc: dict) -> dict:
 
 
 def _reason(e: Exception) -> str:
-    """A ConfigError's message without the config path it starts with (the link's key is named instead)."""
-    text = str(e)
-    return text.split(": ", 1)[1] if isinstance(e, ConfigError) and ": " in text else text
+    """What was wrong, without the config path (the link's key is named instead)."""
+    return e.reason if isinstance(e, ConfigError) else str(e)
 
 
 def link_for(cfg: Config) -> str:
