@@ -435,12 +435,13 @@ def sidebar(p: Page) -> None:
         _("Preset"),
         ["—", *state.presets()],
         key="w_preset",
+        format_func=_,  # a preset's title in the page's language (the box keeps the English one)
         on_change=on_preset,
         help=_("Load one of the articles' examples or a classic problem: data, network and optimiser together."),
     )
     cfg = p.session.cfg
     if cfg.caption:
-        sb.info(f"**{plain(cfg.title, 200)}** — {plain(cfg.caption, 2000)}")
+        sb.info(f"**{plain(_(cfg.title), 200)}** — {plain(_(cfg.caption), 2000)}")  # a preset's are in the catalog
 
     data = sb.container(key="sec_data")
     data.header(_("Data"))

@@ -60,6 +60,19 @@ def engine_texts() -> list[str]:
     return [losses.AUTO, *(r.tooltip for r in losses.RECORDS.values())]
 
 
+def preset_texts() -> list[str]:
+    """The presets' titles and captions (playground/presets/*.json), translated like the page's texts."""
+    import json
+
+    from playground.resources import PRESETS_DIR
+
+    out = []
+    for path in sorted(PRESETS_DIR.glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        out += [doc[k] for k in ("title", "caption") if doc.get(k)]
+    return out
+
+
 def choose(asked: str | None, browser: str | None) -> tuple[str, str | None]:
     """The language for a new session: the link's `lang` if it is one we have, else the browser's, else English.
     Returns it and a notice for a link that asked for one we do not have."""

@@ -116,3 +116,10 @@ def test_notices_of_callbacks_are_in_the_pages_language():
     [features] = [w for w in at.multiselect if str(w.key).startswith("w_features@")]
     features.set_value([]).run()
     assert any("网络至少需要一个输入特征" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_a_preset_reads_in_chinese():
+    at = new_app({"lang": "zh", "preset": "xor_2-3-1"})
+    [info] = [re.sub(r"\\(.)", r"\1", i.value) for i in at.sidebar.info]  # Markdown escaped (playground/text.py)
+    assert "用 2-3-1 sigmoid 网络学异或" in info and "局部极小值" in info
+    assert at.session_state.page.session.cfg.title == "XOR with a 2-3-1 sigmoid network"  # the config keeps English
