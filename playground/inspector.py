@@ -17,6 +17,7 @@ from engine.backprop import Step
 from engine.losses import RECORDS as LOSSES  # the engine's own record of each loss: one copy
 from engine.losses import delta_formula
 from engine.spec import Spec
+from playground.i18n import _
 
 MAX_ROWS, MAX_COLS = 6, 6
 DELTA = r"\delta"
@@ -67,11 +68,12 @@ def sup(name: str, l: int) -> str:
 
 
 def forward_section(step: Step, spec: Spec) -> Section:
-    sec = Section("1 · Forward pass")
+    sec = Section(_("1 · Forward pass"))
     L = len(step.z)
     sec.notes.append(
-        f"a⁽⁰⁾ holds the input features ({', '.join(spec.features)}), one row per example. "
-        f"Hidden σ = {spec.activation}; output σ = {spec.out_act}."
+        _(
+            "a⁽⁰⁾ holds the input features ({features}), one row per example. Hidden σ = {act}; output σ = {out}."
+        ).format(features=", ".join(spec.features), act=spec.activation, out=spec.out_act)
     )
     for l in range(1, L + 1):
         act = spec.out_act if l == L else spec.activation
@@ -86,7 +88,7 @@ def forward_section(step: Step, spec: Spec) -> Section:
 
 
 def loss_section(step: Step, spec: Spec, y: np.ndarray) -> Section:
-    sec = Section("2 · Loss")
+    sec = Section(_("2 · Loss"))
     sec.lines.append(LOSSES[spec.loss].tex)
     sec.lines.append(rf"\hat y = {sup('a', len(step.z))} = {mat(step.a[-1])},\quad y = {mat(y)}")
     total = rf"L = {num(step.data_loss, 6)}"
@@ -102,7 +104,7 @@ def output_delta_formula(spec: Spec) -> str:
 
 
 def backward_section(step: Step, spec: Spec) -> Section:
-    sec = Section("3 · Error terms δ, from the output back")
+    sec = Section(_("3 · Error terms δ, from the output back"))
     L = len(step.z)
     sec.lines.append(output_delta_formula(spec).replace("^{(L)}", f"^{{({L})}}") + rf" = {mat(step.delta[-1])}")
     for l in range(L - 1, 0, -1):
@@ -112,13 +114,13 @@ def backward_section(step: Step, spec: Spec) -> Section:
             rf" = \big({mat(step.delta[l])}{mat(step.weights[l][0].T)}\big) \odot {mat(sp)} = {mat(step.delta[l - 1])}"
         )
     if L == 1:
-        sec.notes.append("No hidden layer: the output δ is the only error term.")
+        sec.notes.append(_("No hidden layer: the output δ is the only error term."))
     return sec
 
 
 def gradient_section(step: Step, spec: Spec, regularization: tuple[str, float] = ("none", 0.0)) -> Section:
     """The gradients, with the weight penalty's term where the config's regularisation (kind, rate) has one."""
-    sec = Section("4 · Gradients")
+    sec = Section(_("4 · Gradients"))
     kind, rate = regularization if regularization[1] > 0 else ("none", 0.0)
     reg = {"l2": rf" + \lambda {sup('W', 'l')}", "l1": rf" + \lambda\,\mathrm{{sign}}({sup('W', 'l')})"}.get(kind, "")
     sec.lines.append(
@@ -126,7 +128,9 @@ def gradient_section(step: Step, spec: Spec, regularization: tuple[str, float] =
         rf"\qquad \frac{{\partial L}}{{\partial {sup('b', 'l')}}} = \textstyle\sum_{{\text{{rows}}}} {sup(DELTA, 'l')}"
     )
     if reg:
-        sec.notes.append(f"λ = {rate:g} ({kind} regularisation of the weights, not the biases).")
+        sec.notes.append(
+            _("λ = {rate} ({kind} regularisation of the weights, not the biases).").format(rate=f"{rate:g}", kind=kind)
+        )
     for l in range(1, len(step.z) + 1):
         sec.lines.append(
             rf"\frac{{\partial L}}{{\partial {sup('W', l)}}} = {mat(step.dW[l - 1])},\qquad"
@@ -134,8 +138,9 @@ def gradient_section(step: Step, spec: Spec, regularization: tuple[str, float] =
         )
     if step.max_diff_vs_autodiff is not None:
         sec.notes.append(
-            f"`jax.grad` of the same loss gives the same gradients: max |explicit − jax.grad| = "
-            f"{step.max_diff_vs_autodiff:.2e}."
+            _("`jax.grad` of the same loss gives the same gradients: max |explicit − jax.grad| = {d}.").format(
+                d=f"{step.max_diff_vs_autodiff:.2e}"
+            )
         )
     return sec
 
@@ -188,10 +193,12 @@ def optimizer_numbers(name: str, after) -> dict[str, object]:
 
 def update_section(step: Step, spec: Spec, hyper: dict[str, float]) -> Section:
     name = spec.optimizer
-    sec = Section(f"5 · Update ({name})")
+    sec = Section(_("5 · Update ({name})").format(name=name))
     sec.lines += UPDATE_FORMULAS[name]
     shown = ", ".join(f"{k} = {v:g}" for k, v in hyper.items() if k not in ("member",))
-    sec.notes.append(f"Numbers of this step: {shown}. g is ∂L/∂W (after clipping when it is on).")
+    sec.notes.append(
+        _("Numbers of this step: {numbers}. g is ∂L/∂W (after clipping when it is on).").format(numbers=shown)
+    )
     nums = optimizer_numbers(name, step.optimizer_after)
     if "t" in nums:
         t = nums["t"]
