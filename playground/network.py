@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.i18n import _
 from playground.raster import colorize, data_uri
 from playground.theme import DIVERGING, FONT
 
@@ -189,7 +190,7 @@ def network_figure(
                 layer="above",
             )
     top = max(p[:, 1].max() for p in pos) + 0.55
-    heads = ["input"] + [f"h{l} · {n}" for l, n in enumerate(sizes[1:-1], 1)] + ["output"]
+    heads = [_("input")] + [f"h{l} · {n}" for l, n in enumerate(sizes[1:-1], 1)] + [_("output")]
     for l, head in enumerate(heads):
         fig.add_annotation(
             x=l * PITCH_X, y=top, text=head, showarrow=False, yanchor="bottom", font={"size": 14 if big else 11}

@@ -322,6 +322,7 @@ def render_warp(s: Session, big: bool) -> None:
         _("Axes"),
         options,
         key="w_warp_axes",
+        format_func=_,  # PCA's option in the page's language (neuron pairs are numbers)
         help=_("Two neurons of the layer as x and y, or the 2-D projection that spreads the data most."),
     )
     if choice == warp.PCA:

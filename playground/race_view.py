@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from playground.figures import Field, _layout, decimate, log_axis, point_colors
+from playground.i18n import _
 from playground.theme import LAYER_COLORS
 
 COLORS = LAYER_COLORS
@@ -30,15 +31,15 @@ def race_loss_figure(
                     y=v,
                     mode="lines",
                     line={"color": COLORS[i % len(COLORS)], "dash": dash, "width": 2 if dash == "solid" else 1.5},
-                    name=name if key == "train_loss" else f"{name} (test)",
+                    name=name if key == "train_loss" else _("{name} (test)").format(name=name),
                     legendgroup=name,
                     showlegend=key == "train_loss",
                 )
             )
-    _layout(fig, "Loss (solid: train, dotted: test)", height=height, big=big)
+    _layout(fig, _("Loss (solid: train, dotted: test)"), height=height, big=big)
     fig.update_layout(legend=BELOW, margin={"b": 110})
-    fig.update_xaxes(title="epoch")
-    fig.update_yaxes(title="loss", type="log" if log_y else "linear")
+    fig.update_xaxes(title=_("epoch"))
+    fig.update_yaxes(title=_("loss"), type="log" if log_y else "linear")
     if log_y:  # plain numbers (0.2) or powers of ten, not SI prefixes (100μ)
         fig.update_yaxes(**log_axis([t.y for t in fig.data]))
     return fig
@@ -79,7 +80,7 @@ def race_landscape_figure(
                 marker={"size": 4},
                 line={"color": COLORS[i % len(COLORS)], "width": 2.5},
                 name=name,
-                text=[f"epoch {e}" for e, k in zip(path_epochs, ok, strict=True) if k],
+                text=[_("epoch {n}").format(n=e) for e, k in zip(path_epochs, ok, strict=True) if k],
                 hovertemplate=name + " · %{text}<extra></extra>",
             )
         )
@@ -101,13 +102,15 @@ def race_landscape_figure(
             y=[0],
             mode="markers",
             marker={"size": 12, "color": "white", "line": {"width": 2, "color": "black"}},
-            name="start θ₀",
+            name=_("start θ₀"),
         )
     )
-    _layout(fig, "Paths on a fixed slice of the loss landscape", height=height, big=big)
+    _layout(fig, _("Paths on a fixed slice of the loss landscape"), height=height, big=big)
     fig.update_layout(hovermode="closest", legend=BELOW, margin={"b": 110})
-    fig.update_xaxes(title="α along −∇L(θ₀)")
-    fig.update_yaxes(title="β along a random orthogonal direction", scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_xaxes(title=_("α along −∇L(θ₀)"))
+    fig.update_yaxes(
+        title=_("β along a random orthogonal direction"), scaleanchor="x", scaleratio=1, constrain="domain"
+    )
     fig.update_xaxes(range=[float(land["alpha"][0]), float(land["alpha"][-1])], constrain="domain")
     return fig
 

@@ -10,9 +10,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.figures import _layout, point_colors
+from playground.i18n import N_, _
 from playground.theme import DIVERGING
 
-PCA = "PCA (2 main directions)"
+PCA = N_("PCA (2 main directions)")  # an Axes option: shown translated, kept as this text
 
 
 def grid_lines(bounds: tuple[float, float, float, float], dim: int, n: int = 13, pts: int = 60) -> list[np.ndarray]:
@@ -33,17 +34,18 @@ def projection(points: np.ndarray, axes: tuple[int, int] | str) -> tuple[np.ndar
     if axes == PCA:
         mean = points.mean(0) if len(points) else np.zeros(width)
         if len(points) >= 2 and width >= 2:
-            _, _, vt = np.linalg.svd(points - mean, full_matrices=False)
+            _u, _s, vt = np.linalg.svd(points - mean, full_matrices=False)
             M = vt[:2].T
         else:
             M = np.eye(width, 2)
-        return M, mean, ["component 1", "component 2"]
+        return M, mean, [_("component {n}").format(n=1), _("component {n}").format(n=2)]
     i, j = axes
     M = np.zeros((width, 2))
     M[i, 0] = 1.0
     if width > 1:
         M[j, 1] = 1.0
-    return M, np.zeros(width), [f"neuron {i + 1}", f"neuron {j + 1}" if width > 1 else "–"]
+    neuron = _("neuron {n}")
+    return M, np.zeros(width), [neuron.format(n=i + 1), neuron.format(n=j + 1) if width > 1 else "–"]
 
 
 def warp_figure(
@@ -82,7 +84,8 @@ def warp_figure(
             hovertemplate="(%{x:.3f}, %{y:.3f})<extra></extra>",
         )
     )
-    _layout(fig, f"The {'input line' if one_d else 'plane'} as {layer_name} sees it", height=height, big=big)
+    title = _("The input line as {layer} sees it") if one_d else _("The plane as {layer} sees it")
+    _layout(fig, title.format(layer=layer_name), height=height, big=big)
     fig.update_layout(showlegend=False, hovermode="closest")
     fig.update_xaxes(title=titles[0])
     fig.update_yaxes(title=titles[1])

@@ -123,3 +123,34 @@ def test_a_preset_reads_in_chinese():
     [info] = [re.sub(r"\\(.)", r"\1", i.value) for i in at.sidebar.info]  # Markdown escaped (playground/text.py)
     assert "用 2-3-1 sigmoid 网络学异或" in info and "局部极小值" in info
     assert at.session_state.page.session.cfg.title == "XOR with a 2-3-1 sigmoid network"  # the config keeps English
+
+
+@pytest.fixture
+def zh_here():
+    """AppTest formats a widget's options in the test's own thread (a browser gets them from the script run):
+    that thread must speak the page's language too."""
+    i18n.use("zh")
+    yield
+    i18n.use("en")
+
+
+def test_every_tab_runs_in_chinese(zh_here):
+    at = new_app({"lang": "zh", "gen": "xor", "hidden": "3,2"})
+    [step10] = [b for b in at.button if b.label == "走 10 轮"]
+    step10.click().run()
+    seen = {}
+    for tab in ("Metrics", "Step inspector", "Network", "Hidden space", "Optimiser race", "History"):
+        at.session_state.page.tab = tab
+        at.run()
+        assert not at.exception, (tab, [e.value for e in at.exception])
+        if tab == "Optimiser race":
+            [race] = [b for b in at.button if b.label == "开始比赛"]
+            race.click().run()
+            assert not at.exception, [e.value for e in at.exception]
+        seen[tab] = " ".join(str(e.value) for e in (*at.caption, *at.markdown, *at.info) if e.value)
+    assert "第 10 轮时" in seen["Metrics"]
+    assert "前向传播" in seen["Step inspector"] and "误差项 δ" in seen["Step inspector"]
+    assert "每个方块是一个神经元" in seen["Network"]
+    assert "灰色" in seen["Hidden space"]
+    assert "含编译共" in seen["Optimiser race"]
+    assert "的权重" in seen["History"]
