@@ -490,6 +490,15 @@ def messages(p: Page) -> None:
     p.notices, p.successes = [], []
 
 
+def divergence_text(d, epoch: int) -> str:
+    """The engine's Divergence (epoch, layer) as a sentence in the page's language."""
+    where = _("the loss") if d.layer is None else _("layer {l} (W{l}, b{l} or its output z)").format(l=d.layer)
+    return _(
+        "Training diverged at epoch {at}: {where} went non-finite (NaN or Inf), so training stopped at epoch {epoch}: "
+        "lower the learning rate to go on from there, turn on gradient clipping, or Reset."
+    ).format(at=d.epoch, where=where, epoch=f"{epoch:,}")
+
+
 def epoch_label(epoch: int) -> str:
     return _("Epoch {n}").format(n=f"{epoch:,}")
 
@@ -535,14 +544,7 @@ def transport(p: Page):
     if compiled_s >= 0.05:
         t[5].caption(_("Compiled this network's program in {s} s").format(s=f"{compiled_s:.1f}"), help=_(COMPILE_HELP))
     if s.divergence is not None:
-        what = str(s.divergence)
-        st.error(
-            _(
-                "{what}, so training stopped at epoch {epoch}: lower the learning rate to go on from there, turn on "
-                "gradient clipping, or Reset."
-            ).format(what=what[0].upper() + what[1:], epoch=f"{s.epoch:,}"),
-            icon=":material/block:",
-        )
+        st.error(divergence_text(s.divergence, s.epoch), icon=":material/block:")
     return counter, int(speed)
 
 

@@ -17,7 +17,7 @@ from typing import Any, Literal, TypedDict
 import numpy as np
 
 from engine.data import Dataset
-from engine.diagnose import trouble
+from engine.diagnose import diagnosis
 from engine.session import Session
 from playground import figures, i18n, resources
 from playground.i18n import _
@@ -365,7 +365,8 @@ def frame(
         "sc": nan2none(h["test_score"][i]) if n else [],
     }
     n_train = int((~ds.test).sum())
-    out["warn"] = None if s.divergence else trouble(h, s.spec.activation, s.cfg.init, n_train)
+    sign = None if s.divergence else diagnosis(h, s.spec.activation, s.cfg.init, n_train)
+    out["warn"] = None if sign is None else sign.say(_)  # in the page's language
     j = figures.decimate(n, 200)
     out["grad"] = {
         "e": h["epoch"][j].tolist() if n else [],

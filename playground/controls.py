@@ -650,7 +650,7 @@ CONTROLS: tuple[Control, ...] = (
     Control(
         "loss",
         N_("Loss"),
-        lambda s: "\n\n".join(_(text) for text in i18n.engine_texts()),  # the loss records' own lines
+        lambda s: "\n\n".join(_(text) for text in i18n.loss_texts()),  # the loss records' own lines
         "network",
         "select",
         "loss",

@@ -53,11 +53,18 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-def engine_texts() -> list[str]:
-    """Texts the page shows straight from the engine's records (translated like the page's own)."""
+def loss_texts() -> list[str]:
+    """The Loss selectbox's tooltip: the automatic choice, then each loss record's own line."""
     from engine import losses
 
     return [losses.AUTO, *(r.tooltip for r in losses.RECORDS.values())]
+
+
+def engine_texts() -> list[str]:
+    """Texts the page shows straight from the engine's records (translated like the page's own)."""
+    from engine import diagnose
+
+    return [*loss_texts(), *diagnose.SAYS.values(), *diagnose.WHY.values()]
 
 
 def preset_texts() -> list[str]:

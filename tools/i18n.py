@@ -31,7 +31,7 @@ def template() -> Catalog:
     ):
         cat.add(message, locations=[(f"playground/{filename}", lineno)], auto_comments=comments)
     for text in i18n.engine_texts():
-        cat.add(text, locations=[("engine/losses.py", 0)])
+        cat.add(text, locations=[("engine (records)", 0)])
     for text in i18n.preset_texts():
         cat.add(text, locations=[("playground/presets", 0)])
     return cat
