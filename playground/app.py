@@ -661,8 +661,9 @@ def tabs(p: Page, hidden_parts: set[str], present: bool) -> None:
                 t.render(p.session, present)
 
 
+@serial  # in the page's language: the tab's title is compared with the translated titles
 def on_tab() -> None:
-    page().tab = next((t.name for t in panels.TABS if _(t.name) == ss.tab), None)
+    page().tab = next((t.name for t in panels.TABS if ss.tab in (t.name, _(t.name))), None)
 
 
 def share(p: Page) -> None:

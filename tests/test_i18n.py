@@ -154,3 +154,31 @@ def test_every_tab_runs_in_chinese(zh_here):
     assert "灰色" in seen["Hidden space"]
     assert "含编译共" in seen["Optimiser race"]
     assert "的权重" in seen["History"]
+
+
+def test_a_tab_clicked_on_the_chinese_page_opens():
+    """A browser's click on a tab sets the tabs widget to its (translated) title and calls on_tab: the Chinese
+    titles were compared with English ones outside the page's language and every tab but the first came up
+    empty."""
+    import threading
+
+    from playground import app, page
+
+    class State(dict):
+        __getattr__ = dict.__getitem__
+
+        def __setattr__(self, k, v):
+            self[k] = v
+
+    p = page.Page(session=None, settings={}, lang="zh")
+    fake = State(page=p, tab="单步检查器")
+    real = app.ss
+    i18n.use("en")  # a callback thread that has not been told the language yet
+    try:
+        app.ss = fake
+        t = threading.Thread(target=app.on_tab)
+        t.start()
+        t.join()
+    finally:
+        app.ss = real
+    assert p.tab == "Step inspector"
