@@ -541,8 +541,11 @@ def transport(p: Page):
     counter = t[5].empty()
     counter.markdown("### " + epoch_label(s.epoch))
     compiled_s = programs.take_compile_seconds()  # this run's callbacks (Step on a new network) compiled so long
-    if compiled_s >= 0.05:
-        t[5].caption(_("Compiled this network's program in {s} s").format(s=f"{compiled_s:.1f}"), help=_(COMPILE_HELP))
+    if compiled_s >= 0.05:  # a toast: a caption under the counter pushed the board down while it showed
+        st.toast(
+            _("Compiled this network's program in {s} s").format(s=f"{compiled_s:.1f}") + " — " + _(COMPILE_HELP),
+            icon=":material/memory:",
+        )
     if s.divergence is not None:
         st.error(divergence_text(s.divergence, s.epoch), icon=":material/block:")
     return counter, int(speed)

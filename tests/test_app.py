@@ -564,10 +564,10 @@ def test_the_page_says_when_it_compiled_a_new_network():
     at = new_app({"hidden": "7,5,3", "act": "elu"})
     programs.clear()  # as on a server that has not seen this network yet
     click(at, "Step 10")
-    [c] = [c.value for c in at.caption if c.value.startswith("Compiled this network's program in")]
+    [c] = [c.value for c in at.toast if c.value.startswith("Compiled this network's program in")]
     assert float(c.split(" in ")[1].split()[0]) > 0
     click(at, "Step 10")  # the same network again: nothing to compile, nothing said
-    assert not [c for c in at.caption if c.value.startswith("Compiled")]
+    assert not [c for c in at.toast if c.value.startswith("Compiled")]
 
 
 def test_no_training_points_is_said_so_and_training_goes_on_after_undo():
