@@ -265,8 +265,13 @@ def on_csv() -> None:
     if f is None or too_big(f, _("CSV not loaded (your data is unchanged)")):
         return
     try:
-        ds = parse_csv(f.getvalue().decode("utf-8-sig", errors="replace"), p.session.cfg.problem)
-        doc = {**p.session.cfg.without_weights().to_dict(), "data": {"x": ds.x.tolist(), "y": ds.y.tolist()}}
+        cfg = p.session.cfg
+        # a file without a `set` column is split by Test fraction, as the slider says (it held everything out of
+        # the test set while the slider still said 0.50)
+        text = f.getvalue().decode("utf-8-sig", errors="replace")
+        ds = parse_csv(text, cfg.problem, test_fraction=cfg.test_fraction, seed=int(cfg.data.get("seed", 0)))
+        data = {"x": ds.x.tolist(), "y": ds.y.tolist(), "test": ds.test.astype(int).tolist()}
+        doc = {**cfg.without_weights().to_dict(), "data": data}
         doc.pop("features", None)
         if ds.problem == "classification":
             doc["data"]["classes"] = ds.classes

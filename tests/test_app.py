@@ -629,3 +629,15 @@ def test_switching_regularisation_keeps_training():
     assert at.session_state.page.session is s and s.epoch == 10 and s.cfg.regularization[0] == "none"
     click(at, "Step")
     assert s.epoch == 11 and at.query_params.get("reg") in (None, [], "none")
+
+
+def test_a_csv_without_a_set_column_is_split_by_the_test_fraction():
+    """The walkthrough: 90 rows without `set` all became training points while Test fraction said 0.50."""
+    rows = "\n".join(f"{i / 10},{(i % 7) / 7},{i % 2}" for i in range(90))
+    at = new_app({"test": "0.3"})
+    ok(at.file_uploader(key="w_csv").set_value(("plain.csv", f"x1,x2,label\n{rows}\n".encode(), "text/csv")).run())
+    ds = at.session_state.page.session.dataset
+    assert ds.n == 90 and int(ds.test.sum()) == 27  # 30 % held out
+    assert setting(at, "w_test").value == 0.3
+    cfg = at.session_state.page.session.cfg
+    assert cfg.data["test"] == ds.test.astype(int).tolist()  # the config says which points are test points
