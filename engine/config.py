@@ -373,9 +373,14 @@ def parse_config(doc: Any, *, files: bool = False) -> Config:
     )
     check_output(cfg, cfg.classes if problem == "classification" else 0)
     if "csv" not in data:  # a CSV file's input width is known once it is read (the session checks it then)
-        one_d = data.get("generator") in ONE_D_GENERATORS or ("x" in data and _row_width(data["x"][0]) == 1)
-        check_features(feats, 1 if one_d else 2)
+        check_features(feats, 1 if one_d_data(data) else 2)
     return cfg
+
+
+def one_d_data(data: dict) -> bool:
+    """The data document holds 1-D inputs: a 1-D generator, or points whose rows have one coordinate."""
+    x = data.get("x")
+    return data.get("generator") in ONE_D_GENERATORS or (bool(x) and _row_width(x[0]) == 1)
 
 
 def _row_width(row: Any) -> int:

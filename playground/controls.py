@@ -28,6 +28,7 @@ from engine.config import (
     SCHEDULES,
     Config,
     ConfigError,
+    one_d_data,
     parse_config,
     shown,
 )
@@ -150,11 +151,11 @@ def default_features(dim: int) -> list[str]:
     return list(inputs.default_features(dim))
 
 
-def problem_kind(cfg: Config, dim: int = 2) -> str:
+def problem_kind(cfg: Config) -> str:
+    """The Problem setting of a config: curve fitting for a 1-D generator or 1-D points of one's own."""
     if cfg.problem == "classification":
         return "Classification"
-    one_d = cfg.data.get("generator") in GENERATORS["Curve fitting (1-D)"] or ("generator" not in cfg.data and dim == 1)
-    return "Curve fitting (1-D)" if one_d else "Regression (2-D)"
+    return "Curve fitting (1-D)" if one_d_data(cfg.data) else "Regression (2-D)"
 
 
 def losses_for(kind: str, classes: int) -> list[str]:
@@ -261,7 +262,7 @@ def _kind(settings: Settings) -> str:
 
 
 def _read_problem(cfg: Config, ctx: Context) -> str:
-    return problem_kind(cfg, ctx.dim)
+    return problem_kind(cfg)
 
 
 def _write_problem(doc: dict, settings: Settings, base: Config) -> None:

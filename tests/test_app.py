@@ -641,3 +641,15 @@ def test_a_csv_without_a_set_column_is_split_by_the_test_fraction():
     assert setting(at, "w_test").value == 0.3
     cfg = at.session_state.page.session.cfg
     assert cfg.data["test"] == ds.test.astype(int).tolist()  # the config says which points are test points
+
+
+def test_a_curve_from_a_csv_stays_when_a_setting_changes():
+    """1-D points of one's own (curve fitting from a CSV) were replaced by the sine generator on the next change
+    of any setting: the kind of the config's own points was read as 2-D."""
+    at = new_app({"problem": "regression", "gen": "sine"})
+    rows = "\n".join(f"{i / 10},{(i / 10) ** 2}" for i in range(20))
+    ok(at.file_uploader(key="w_csv").set_value(("curve.csv", f"x,y\n{rows}\n".encode(), "text/csv")).run())
+    assert at.session_state.page.session.dataset.dim == 1 and at.session_state.page.session.dataset.n == 20
+    ok(setting(at, "w_act").set_value("relu").run())
+    s = at.session_state.page.session
+    assert s.cfg.activation == "relu" and "generator" not in s.cfg.data and s.dataset.n == 20

@@ -20,6 +20,7 @@ from engine.config import (
     SCHEDULES,
     Config,
     ConfigError,
+    one_d_data,
     parse_config,
 )
 from engine.losses import ALLOWED_OUTPUT
@@ -33,12 +34,7 @@ LINKS = json.loads((ROOT / "tests" / "links.json").read_text())
 
 
 def context_of(cfg: Config) -> Context:
-    one_d = cfg.data.get("generator") in ("sine", "square") or (
-        "x" in cfg.data and not isinstance(cfg.data["x"][0], list)
-    )
-    if "x" in cfg.data and isinstance(cfg.data["x"][0], list):
-        one_d = len(cfg.data["x"][0]) == 1
-    return Context(dim=1 if one_d else 2, own="generator" not in cfg.data, classes=max(cfg.classes, 2))
+    return Context(dim=1 if one_d_data(cfg.data) else 2, own="generator" not in cfg.data, classes=max(cfg.classes, 2))
 
 
 def through_settings(cfg: Config) -> Config:
