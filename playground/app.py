@@ -449,7 +449,7 @@ def sidebar(p: Page) -> None:
         sb.info(f"**{plain(_(cfg.title), 200)}** — {plain(_(cfg.caption), 2000)}")  # a preset's are in the catalog
 
     data = sb.container(key="sec_data")
-    data.header(_("Data"))
+    data.header(_(controls.SECTIONS["data"]))
     draw_section("data", data, p)
     if p.context.own:
         n = p.session.dataset.n
@@ -475,13 +475,13 @@ def sidebar(p: Page) -> None:
         )
 
     network = sb.container(key="sec_network")
-    network.header(_("Network"))
+    network.header(_(controls.SECTIONS["network"]))
     draw_section("network", network, p)
 
     optimizer = sb.container(key="sec_optimizer")
-    optimizer.header(_("Optimiser"))
+    optimizer.header(_(controls.SECTIONS["optimizer"]))
     draw_section("optimizer", optimizer, p)
-    draw_section("advanced", optimizer.expander(_(controls.SECTIONS["advanced"][0])), p)
+    draw_section("advanced", optimizer.expander(_(controls.SECTIONS["advanced"])), p)
     draw_section("seed", optimizer, p)
     sb.caption(_("Engine: JAX on **{device}**").format(device=describe()))
 

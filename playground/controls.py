@@ -12,7 +12,6 @@ the person's, including those of controls not shown now (h2 while there is one h
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -115,10 +114,6 @@ class Context(NamedTuple):
     classes: int = 2  # classes of the points (classification)
 
 
-class LinkError(ValueError):
-    """A link's value that does not even parse (the config's own checks come after)."""
-
-
 # ---- small codecs -------------------------------------------------------------------------------------
 def _get(d: dict, path: Sequence[str]) -> Any:
     for k in path:
@@ -205,10 +200,6 @@ class Control:
     then: Callable[[Settings, dict], Settings] | None = None  # other settings that follow a change of this one
     link_always: bool = False  # written into links even at its default (an optimiser's numbers)
 
-    @property
-    def widget_key(self) -> str:
-        return f"w_{self.name}"
-
     def tooltip(self, settings: Settings) -> str:
         """In the page's language."""
         return self.help(settings) if callable(self.help) else _(self.help)
@@ -247,12 +238,12 @@ class Control:
             _set(doc, self.path, typed(text))
 
 
-SECTIONS = {  # key → (title, where); each is a container the classroom flags can hide (?hide=data,…)
-    "data": (N_("Data"), "sidebar"),
-    "network": (N_("Network"), "sidebar"),
-    "optimizer": (N_("Optimiser"), "sidebar"),
-    "advanced": (N_("Regularisation, dropout, clipping, schedule"), "optimizer"),  # an expander in the optimiser's
-    "seed": ("", "optimizer"),
+SECTIONS = {  # key → title; the app draws data, network and optimizer as sidebar containers (?hide=data,…)
+    "data": N_("Data"),
+    "network": N_("Network"),
+    "optimizer": N_("Optimiser"),
+    "advanced": N_("Regularisation, dropout, clipping, schedule"),  # an expander in the optimiser's section
+    "seed": "",  # the seed, below that expander
 }
 
 
@@ -939,8 +930,8 @@ def document_of(settings: Settings, base: Config) -> dict:
 
 
 def after_change(name: str, settings: Settings, memo: dict) -> Settings:
-    """The settings once `name` has its new value: the settings that follow it (a new problem's default data
-    set, an optimiser's own numbers) and every choice still among its options."""
+    """The settings once `name` has its new value: with the settings that follow it (a new problem's default
+    data set, an optimiser's own numbers, a regularisation's rate)."""
     c = BY_NAME[name]
     if c.then is not None:
         settings = c.then(settings, memo)
@@ -980,7 +971,7 @@ def query_to_config(query: dict[str, str]) -> tuple[Config, list[str]]:
     for key in query:
         if key not in BY_LINK and key not in UI_KEYS:
             notices.append(_("{key}: unknown setting; ignored").format(key=shown(key)))
-    doc = _fresh(Config().to_dict())
+    doc = Config().to_dict()
     for c in CONTROLS:
         if c.link not in query:
             continue
@@ -992,30 +983,8 @@ def query_to_config(query: dict[str, str]) -> tuple[Config, list[str]]:
         try:
             c.from_text(trial, raw, query)
             parse_config(trial)
-        except (ConfigError, LinkError) as e:
-            notices.append(_("{key}: {reason}; using the default").format(key=c.link, reason=_reason(e)))
+        except ConfigError as e:  # its reason without the config path: the link's key is named instead
+            notices.append(_("{key}: {reason}; using the default").format(key=c.link, reason=e.reason))
             continue
         doc = trial
     return parse_config(doc), notices
-
-
-def _fresh(doc: dict) -> dict:
-    return {k: v for k, v in doc.items() if k not in ("params", "trained_epochs", "train_state")}
-
-
-def _reason(e: Exception) -> str:
-    """What was wrong, without the config path (the link's key is named instead)."""
-    return e.reason if isinstance(e, ConfigError) else str(e)
-
-
-def link_for(cfg: Config) -> str:
-    """The query string of a link to this set-up (for documents and tests)."""
-    return "&".join(f"{k}={v}" for k, v in config_to_query(cfg).items())
-
-
-def describe() -> str:
-    """The table as JSON lines (name, label, section, kind, link): for the README and reviews."""
-    return "\n".join(
-        json.dumps({"name": c.name, "label": c.label, "section": c.section, "kind": c.kind, "link": c.link})
-        for c in CONTROLS
-    )

@@ -22,20 +22,23 @@ def one_epoch(doc: dict) -> Session:
     return s
 
 
+# One point (1, 0) → 1, a linear model from zero weights, full batch: ∂L/∂b0 = 2(0 − 1) = −2 on the first step.
+ONE_POINT = {
+    "problem": "regression",
+    "data": {"x": [[1, 0]], "y": [1]},
+    "test_fraction": 0,
+    "hidden": [],
+    "activation": "linear",
+    "loss": "mse",
+    "batch_size": None,
+    "params": {"W0": [[0], [0]], "b0": [0]},
+}
+
+
 def test_adagrad_starts_its_accumulator_at_the_initial_value():
     """b0 after one step: g = ∂½·2(ŷ−y)²… here ∂L/∂b0 = 2(0 − 1) = −2 (mse of one point), Σg² = 10 + 4 = 14,
     b0 = 0 + 0.1·2/√14."""
-    doc = {
-        "problem": "regression",
-        "data": {"x": [[1, 0]], "y": [1]},
-        "test_fraction": 0,
-        "hidden": [],
-        "activation": "linear",
-        "loss": "mse",
-        "batch_size": None,
-        "optimizer": {"name": "adagrad", "learning_rate": 0.1, "initial_accumulator_value": 10},
-        "params": {"W0": [[0], [0]], "b0": [0]},
-    }
+    doc = {**ONE_POINT, "optimizer": {"name": "adagrad", "learning_rate": 0.1, "initial_accumulator_value": 10}}
     b0 = float(np.asarray(one_epoch(doc).params[0][1])[0])
     assert b0 == pytest.approx(0.2 / math.sqrt(14), rel=1e-5)  # 0.053452; the placeholder gave 0.2/√4.5
     # the inspector's explicit step ("Apply this step") starts from the same optimiser state
@@ -50,20 +53,7 @@ def test_a_racing_adagrad_starts_its_accumulator_at_its_own_initial_value(togeth
     from engine.config import Optimizer
     from engine.race import Race
 
-    cfg = parse_document(
-        json.dumps(
-            {
-                "problem": "regression",
-                "data": {"x": [[1, 0]], "y": [1]},
-                "test_fraction": 0,
-                "hidden": [],
-                "activation": "linear",
-                "loss": "mse",
-                "batch_size": None,
-                "params": {"W0": [[0], [0]], "b0": [0]},
-            }
-        )
-    )
+    cfg = parse_document(json.dumps(ONE_POINT))
     racers = [
         Optimizer("adagrad", 0.1, (("initial_accumulator_value", 10.0), ("eps", 1e-7))),
         Optimizer("adagrad", 0.1, (("initial_accumulator_value", 0.1), ("eps", 1e-7))),
