@@ -49,24 +49,31 @@ def open_page(flag_notes: list[str]) -> Page:
     q = {k: st.query_params.get(k) for k in st.query_params}
     lang, lang_note = i18n.choose(q.get("lang"), st.context.locale)
     i18n.use(lang)
-    cfg, notes = controls.query_to_config(q)
-    notes += [lang_note] if lang_note else []
-    notices = [_("Link setting ignored — {why}").format(why=n) for n in [*notes, *flag_notes]]
-    tab = None
-    if preset := q.get("preset"):
-        match = [(t, p) for t, p in state.presets().items() if p.stem == preset]
-        if match:
-            ss.w_preset, path = match[0]
-            cfg = state.load_preset(path)
-            tab = cfg.view or None
+    notices, tab, base, stem = [], None, None, q.get("preset")
+    if stem:  # a preset's link: its settings are changes to the preset's
+        base = state.preset_named(stem)
+        if base is None:
+            notices.append(_("Link setting ignored — preset: no preset named {name!r}").format(name=stem[:40]))
+            stem = None
         else:
-            notices.append(_("Link setting ignored — preset: no preset named {name!r}").format(name=preset[:40]))
+            ss.w_preset, tab = base.title, base.view or None
+    cfg, notes = controls.query_to_config(q, base)
+    notes += [lang_note] if lang_note else []
+    notices = [_("Link setting ignored — {why}").format(why=n) for n in [*notes, *flag_notes]] + notices
     try:
         session = Session(cfg)
     except ConfigError as e:
         notices.append(_("Link settings ignored — {why}").format(why=e))
-        session = Session(Config())
-    p = Page(session=session, settings={}, notices=notices, tab=tab, lang=lang, lang_in_link=lang == q.get("lang"))
+        session, stem = Session(Config()), None
+    p = Page(
+        session=session,
+        settings={},
+        notices=notices,
+        tab=tab,
+        lang=lang,
+        lang_in_link=lang == q.get("lang"),
+        preset=stem,
+    )
     p.show(session.cfg)
     return p
 
@@ -171,6 +178,7 @@ def on_preset() -> None:
         p = page()
         p.remember(p.session.dataset, p.session.cfg)
         install(Session(state.load_preset(state.presets()[name])))
+        p.preset = state.presets()[name].stem
         p.show(p.session.cfg)
         open_tab(p.session.cfg.view)
 
@@ -694,13 +702,27 @@ def share(p: Page) -> None:
         )
 
 
+def preset_shown(p: Page) -> Config | None:
+    """The preset the set-up came from, while the board shows its points (its generator's, or its own): a link
+    names it and carries the settings changed since. Drawn or loaded points end it."""
+    base = state.preset_named(p.preset) if p.preset else None
+    s = p.session
+    if base is None or not (
+        state.holds_points_of(s.dataset, base) if "generator" not in base.data else not own_points(s)
+    ):
+        p.preset = None
+        return None
+    return base
+
+
 def sync_link(p: Page) -> None:
     """The address bar mirrors the configuration (and keeps the classroom flags it was opened with, and the
     language where one was chosen: a link without one opens in the viewer's language)."""
     ui = {k: st.query_params[k] for k in ("hide", "present") if k in st.query_params}
     if p.lang_in_link:
         ui["lang"] = p.lang
-    q = controls.config_to_query(p.session.cfg) | ui
+    base = preset_shown(p)
+    q = controls.config_to_query(p.session.cfg, base) | ({"preset": p.preset} if base else {}) | ui
     if dict(st.query_params) != q:
         st.query_params.from_dict(q)
 

@@ -11,6 +11,7 @@ the person's, including those of controls not shown now (h2 while there is one h
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -341,7 +342,7 @@ def _write_features(doc: dict, settings: Settings, base: Config) -> None:
 
 
 def _features_to_link(cfg: Config) -> str | None:
-    return None if cfg.features is None or list(cfg.features) == default_features(2) else ",".join(cfg.features)
+    return ",".join(cfg.features or default_features(1 if one_d_data(cfg.data) else 2))
 
 
 def _features_from_link(doc: dict, text: str, query: dict[str, str]) -> None:
@@ -353,7 +354,7 @@ def _write_hidden(doc: dict, settings: Settings, base: Config) -> None:
 
 
 def _hidden_to_link(cfg: Config) -> str | None:
-    return None if cfg.hidden == Config().hidden else ",".join(map(str, cfg.hidden)) or "none"
+    return ",".join(map(str, cfg.hidden)) or "none"
 
 
 def _hidden_from_link(doc: dict, text: str, query: dict[str, str]) -> None:
@@ -449,8 +450,6 @@ def _write_batch(doc: dict, settings: Settings, base: Config) -> None:
 
 
 def _batch_to_link(cfg: Config) -> str | None:
-    if cfg.batch_size == Config().batch_size:
-        return None
     return "full" if cfg.batch_size is None else str(cfg.batch_size)
 
 
@@ -495,7 +494,7 @@ CONTROLS: tuple[Control, ...] = (
         options=tuple(PROBLEM_KINDS),
         read=_read_problem,
         write=_write_problem,
-        to_link=lambda cfg: None if cfg.problem == "classification" else cfg.problem,
+        to_link=lambda cfg: cfg.problem,
         from_link=_problem_from_link,
         then=_after_problem,
     ),
@@ -950,28 +949,33 @@ def within_options(settings: Settings, ctx: Context) -> Settings:
 
 
 # ---- derived: link ↔ config -----------------------------------------------------------------------------
-def config_to_query(cfg: Config) -> dict[str, str]:
-    """The config as a link's query parameters: each setting that differs from the default config, plus the
-    chosen optimiser's own numbers (drawn points do not travel)."""
-    default = Config()
+def config_to_query(cfg: Config, base: Config | None = None) -> dict[str, str]:
+    """The config as a link's query parameters: each setting that differs from `base` (a preset's config, or
+    the default config), plus the chosen optimiser's own numbers (drawn points do not travel)."""
+    base = base or Config()
     q: dict[str, str] = {}
     for c in CONTROLS:
         if not c.link:
             continue
         text = c.link_text(cfg)
-        if text is not None and (text != c.link_text(default) or c.link_always):
+        if text is not None and (text != c.link_text(base) or c.link_always):
             q[c.link] = text
     return q
 
 
-def query_to_config(query: dict[str, str]) -> tuple[Config, list[str]]:
-    """A link's settings over the default config, each checked in the table's order: a value the config
-    refuses (alone, or with the settings before it) is left out with a one-line notice and the rest apply."""
+WEIGHTS = ("params", "train_state", "trained_epochs")  # what a base's trained network brings
+
+
+def query_to_config(query: dict[str, str], base: Config | None = None) -> tuple[Config, list[str]]:
+    """A link's settings over `base` (a preset's config, or the default config), each checked in the table's
+    order: a value the config refuses (alone, or with the settings before it) is left out with a one-line
+    notice and the rest apply. The base's weights stay where the link leaves its network's shape as it was."""
     notices: list[str] = []
     for key in query:
         if key not in BY_LINK and key not in UI_KEYS:
             notices.append(_("{key}: unknown setting; ignored").format(key=shown(key)))
-    doc = Config().to_dict()
+    base = base or Config()
+    doc = {k: v for k, v in base.to_dict().items() if k not in WEIGHTS}
     for c in CONTROLS:
         if c.link not in query:
             continue
@@ -984,7 +988,12 @@ def query_to_config(query: dict[str, str]) -> tuple[Config, list[str]]:
             c.from_text(trial, raw, query)
             parse_config(trial)
         except ConfigError as e:  # its reason without the config path: the link's key is named instead
-            notices.append(_("{key}: {reason}; using the default").format(key=c.link, reason=e.reason))
+            kept = _("using the default") if base == Config() else _("keeping the preset's")
+            notices.append(_("{key}: {reason}; {kept}").format(key=c.link, reason=e.reason, kept=kept))
             continue
         doc = trial
-    return parse_config(doc), notices
+    cfg = parse_config(doc)
+    if base.params is not None and (cfg.hidden, cfg.features) == (base.hidden, base.features):
+        with contextlib.suppress(ConfigError):  # e.g. a link that changes the data's classes: no weights
+            cfg = parse_config(doc | {k: v for k, v in base.to_dict().items() if k in WEIGHTS})
+    return cfg, notices

@@ -51,6 +51,7 @@ class Page:
     lock: threading.RLock = field(default_factory=threading.RLock)  # callbacks change the session one at a time
     lang: str = "en"  # the page's language (i18n.LANGUAGES)
     lang_in_link: bool = False  # chosen (in the link or with the switch), so the link keeps it
+    preset: str | None = None  # the preset (its file's stem) the set-up came from, while its points are shown
 
     @property
     def context(self) -> controls.Context:

@@ -3,6 +3,7 @@ flags and the page's styles. No Streamlit here."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,23 @@ def presets() -> dict[str, Path]:
 
 def load_preset(path: Path) -> Config:
     return parse_config(json.loads(path.read_text()))
+
+
+@functools.lru_cache(maxsize=16)
+def preset_named(stem: str) -> Config | None:
+    """The preset whose file is `stem`.json (a link's `preset=`), or None."""
+    path = PRESETS_DIR / f"{stem}.json"
+    return load_preset(path) if path in presets().values() else None
+
+
+def holds_points_of(ds: Dataset, cfg: Config) -> bool:
+    """The data set has exactly the points of the config's own (inline) data, whatever their split."""
+    x, y = cfg.data.get("x"), cfg.data.get("y")
+    if "generator" in cfg.data or x is None or len(x) != ds.n:
+        return False
+    return np.array_equal(np.asarray(x, np.float32).reshape(ds.x.shape), ds.x) and np.array_equal(
+        np.asarray(y, ds.y.dtype).reshape(ds.y.shape), ds.y
+    )
 
 
 # ---- drawing ------------------------------------------------------------------------------------

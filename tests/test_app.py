@@ -653,3 +653,40 @@ def test_a_curve_from_a_csv_stays_when_a_setting_changes():
     ok(setting(at, "w_act").set_value("relu").run())
     s = at.session_state.page.session
     assert s.cfg.activation == "relu" and "generator" not in s.cfg.data and s.dataset.n == 20
+
+
+def link_of(at: AppTest) -> dict[str, str]:
+    return {k: at.query_params[k] for k in at.query_params}
+
+
+@pytest.mark.parametrize("stem", ["xor_2-3-1", "spiral"])  # inline points; a generator's
+def test_a_preset_is_shared_by_its_link_with_the_changes_made_since(stem):
+    at = new_app({"preset": stem})
+    assert link_of(at) == {"preset": stem} or set(link_of(at)) <= {"preset", "b1", "b2", "eps"}
+    preset = at.session_state.page.session.cfg
+    ok(setting(at, "w_lr").set_value(0.3).run())
+    ok(setting(at, "w_act").set_value("relu").run())
+    link = link_of(at)
+    assert link["preset"] == stem and link["lr"] == "0.3" and link["act"] == "relu"
+    again = new_app(link)  # the shared link opens the preset with those changes, and names the preset
+    cfg = again.session_state.page.session.cfg
+    assert cfg == at.session_state.page.session.cfg
+    assert cfg.data == preset.data and cfg.title == preset.title and cfg.optimizer.learning_rate == 0.3
+    assert again.selectbox(key="w_preset").value == preset.title and link_of(again) == link
+    assert not warnings(again)
+
+
+def test_a_preset_link_with_a_refused_change_keeps_the_preset():
+    at = new_app({"preset": "xor_2-3-1", "lr": "-3", "hidden": "5"})
+    assert warnings(at) == ["Link setting ignored — lr: must be > 0, got -3; keeping the preset's"]
+    cfg = at.session_state.page.session.cfg
+    assert cfg.hidden == (5,) and cfg.data == state.preset_named("xor_2-3-1").data
+    assert cfg.optimizer.learning_rate == state.preset_named("xor_2-3-1").optimizer.learning_rate
+
+
+def test_drawn_points_end_the_preset_in_the_link():
+    at = new_app({"preset": "xor_2-3-1"})
+    ok(setting(at, "w_gen").set_value("moons").run())  # the preset's points are gone: the link is its own
+    assert "preset" not in link_of(at) and link_of(at)["gen"] == "moons"
+    cfg, again = at.session_state.page.session.cfg, new_app(link_of(at)).session_state.page.session.cfg
+    assert again.data == cfg.data and controls.config_to_query(again) == controls.config_to_query(cfg)
