@@ -14,7 +14,7 @@ from typing import Any
 
 from engine import limits
 from engine.activations import HIDDEN, OUTPUT
-from engine.errors import ConfigError, DataError, shown
+from engine.errors import CAUSE, ConfigError, DataError, shown
 from engine.features import FEATURES, ONE_D
 from engine.generators import CLASSIFICATION_GENERATORS, MULTI_CLASS_GENERATORS, ONE_D_GENERATORS, REGRESSION_GENERATORS
 from engine.generators import GENERATORS as GENERATORS  # re-exported: the page imports the names from here
@@ -147,32 +147,38 @@ class Config:
 # ---- checking helpers --------------------------------------------------------------------------
 
 
-def _fail(path: str, msg: str) -> ConfigError:
-    reason = " ".join(msg.split())  # one line, whatever a key or value held
-    return ConfigError(" ".join(f"{path}: {reason}".split()), path=path, reason=reason)
+def _fail(path: str, template: str, **params: Any) -> ConfigError:
+    """The error of the setting at `path`: the reason as a template and its parameters (engine/errors.py)."""
+    return ConfigError(template, path=path, **params)
 
 
 def _text(v: Any, path: str, limit: int) -> str:
     if v is None:
         return ""
     if not isinstance(v, str):
-        raise _fail(path, f"must be text, got {shown(v)}")
+        raise _fail(path, "must be text, got {v}", v=shown(v))
     return v[:limit]
 
 
 def _number(v: Any, path: str, lo: float, hi: float, *, integer: bool = False, lo_open: bool = False) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise _fail(path, f"must be a number, got {shown(v)}")
+        raise _fail(path, "must be a number, got {v}", v=shown(v))
     if isinstance(v, int) and abs(v) > 2**63:
-        raise _fail(path, f"must be between {_num(lo)} and {_num(hi)}, got a {len(str(abs(v)))}-digit number")
+        raise _fail(
+            path,
+            "must be between {lo} and {hi}, got a {digits}-digit number",
+            lo=_num(lo),
+            hi=_num(hi),
+            digits=len(str(abs(v))),
+        )
     if not math.isfinite(v):
-        raise _fail(path, f"must be finite, got {v}")
+        raise _fail(path, "must be finite, got {v}", v=v)
     if integer and v != int(v):
-        raise _fail(path, f"must be a whole number, got {v}")
+        raise _fail(path, "must be a whole number, got {v}", v=v)
     if lo_open and v <= lo:
-        raise _fail(path, f"must be > {_num(lo)}, got {_num(v)}")
+        raise _fail(path, "must be > {lo}, got {v}", lo=_num(lo), v=_num(v))
     if v < lo or v > hi:
-        raise _fail(path, f"must be between {_num(lo)} and {_num(hi)}, got {_num(v)}")
+        raise _fail(path, "must be between {lo} and {hi}, got {v}", lo=_num(lo), hi=_num(hi), v=_num(v))
     return int(v) if integer else float(v)
 
 
@@ -183,16 +189,17 @@ def _num(v: float) -> str:
 
 def _choice(v: Any, path: str, options: tuple[str, ...]) -> str:
     if v not in options:
-        raise _fail(path, f"must be one of {', '.join(options)}; got {shown(v)}")
+        raise _fail(path, "must be one of {options}; got {v}", options=", ".join(options), v=shown(v))
     return v
 
 
 def _obj(v: Any, path: str, allowed: tuple[str, ...]) -> dict:
     if not isinstance(v, dict):
-        raise _fail(path, f"must be an object, got {type(v).__name__}")
+        raise _fail(path, "must be an object, got {kind}", kind=type(v).__name__)
     for k in v:
         if k not in allowed:
-            raise _fail(f"{path}.{shown(k)}" if path else shown(k), f"unknown key (allowed: {', '.join(allowed)})")
+            key = f"{path}.{shown(k)}" if path else shown(k)
+            raise _fail(key, "unknown key (allowed: {allowed})", allowed=", ".join(allowed))
     return v
 
 
@@ -212,7 +219,13 @@ def _data(v: Any, problem: str, files: bool = False) -> dict:
         if problem == "classification":
             k = _number(v.get("classes", 2), "data.classes", limits.MIN_CLASSES, limits.MAX_CLASSES, integer=True)
             if k != 2 and g not in MULTI_CLASS_GENERATORS:
-                raise _fail("data.classes", f"{g} has 2 classes, got {k} (use {', '.join(MULTI_CLASS_GENERATORS)})")
+                raise _fail(
+                    "data.classes",
+                    "{generator} has 2 classes, got {k} (use {generators})",
+                    generator=g,
+                    k=k,
+                    generators=", ".join(MULTI_CLASS_GENERATORS),
+                )
             out["classes"] = k
         return out
     if "csv" in v:
@@ -228,7 +241,7 @@ def _data(v: Any, problem: str, files: bool = False) -> dict:
         try:
             validate_points(v["x"], v["y"], problem, v.get("classes"))
         except DataError as e:
-            raise _fail("data", str(e)) from None
+            raise _fail("data", CAUSE, cause=e) from None
         test = v.get("test")
         if test is not None and (
             not isinstance(test, list) or len(test) != len(v["x"]) or any(t not in (0, 1) for t in test)
@@ -315,7 +328,7 @@ def parse_config(doc: Any, *, files: bool = False) -> Config:
     if not isinstance(hidden, list):
         raise _fail("hidden", "must be a list of layer widths")
     if len(hidden) > limits.MAX_HIDDEN_LAYERS:
-        raise _fail("hidden", f"at most {limits.MAX_HIDDEN_LAYERS} hidden layers, got {len(hidden)}")
+        raise _fail("hidden", "at most {n} hidden layers, got {got}", n=limits.MAX_HIDDEN_LAYERS, got=len(hidden))
     hidden = tuple(
         _number(w, f"hidden[{i}]", limits.MIN_NEURONS, limits.MAX_NEURONS, integer=True) for i, w in enumerate(hidden)
     )
@@ -323,7 +336,7 @@ def parse_config(doc: Any, *, files: bool = False) -> Config:
     if loss is not None:
         _choice(loss, "loss", LOSSES)
         if problem == "regression" and loss in ("bce", "cross_entropy"):
-            raise _fail("loss", f"{loss} needs classification; use mse or half_sse for regression")
+            raise _fail("loss", "{loss} needs classification; use mse or half_sse for regression", loss=loss)
     out_act = doc.get("output_activation")
     if out_act is not None:
         _choice(out_act, "output_activation", OUTPUT)
@@ -392,7 +405,7 @@ def check_features(features: tuple[str, ...] | None, dim: int) -> None:
     if dim == 1:
         for f in features or ():
             if f not in ONE_D:
-                raise _fail("features", f"{f} needs 2-D input; curve fitting has {', '.join(ONE_D)}")
+                raise _fail("features", "{f} needs 2-D input; curve fitting has {one_d}", f=f, one_d=", ".join(ONE_D))
 
 
 def check_output(cfg: Config, classes: int) -> None:
@@ -400,11 +413,12 @@ def check_output(cfg: Config, classes: int) -> None:
     loss = cfg.resolved_loss(max(classes, 2))
     out = cfg.resolved_output(max(classes, 2))
     if out not in ALLOWED_OUTPUT[loss]:
-        raise _fail("output_activation", f"{loss} needs {' or '.join(ALLOWED_OUTPUT[loss])} output, got {out}")
+        needed = " or ".join(ALLOWED_OUTPUT[loss])  # one name for the losses that can fail this
+        raise _fail("output_activation", "{loss} needs {needed} output, got {out}", loss=loss, needed=needed, out=out)
     if loss == "cross_entropy" and cfg.problem != "classification":
         raise _fail("loss", "cross_entropy needs classification")
     if loss == "bce" and classes > 2:
-        raise _fail("loss", f"bce is for 2 classes; use cross_entropy for {classes}")
+        raise _fail("loss", "bce is for 2 classes; use cross_entropy for {classes}", classes=classes)
 
 
 def parse_document(raw: bytes | str, *, files: bool = False) -> Config:
@@ -414,24 +428,26 @@ def parse_document(raw: bytes | str, *, files: bool = False) -> Config:
         try:
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ConfigError("config: not UTF-8 text") from None
+            raise ConfigError("not UTF-8 text", path="config") from None
     try:
         doc = json.loads(raw)
     except json.JSONDecodeError as e:
-        raise ConfigError(f"config: not valid JSON ({e.msg} at line {e.lineno})") from None
+        raise ConfigError("not valid JSON ({msg} at line {line})", path="config", msg=e.msg, line=e.lineno) from None
     except (ValueError, RecursionError):  # an integer of over 4,300 digits; nesting deeper than Python recurses
-        raise ConfigError("config: not a usable JSON document (a number too long or nesting too deep)") from None
+        raise ConfigError("not a usable JSON document (a number too long or nesting too deep)", path="config") from None
     try:
         return parse_config(doc, files=files)
     except RecursionError:
-        raise ConfigError("config: nesting too deep") from None
+        raise ConfigError("nesting too deep", path="config") from None
 
 
 def load_config(path: str | Path) -> Config:
     try:
         raw = Path(path).read_bytes()
     except OSError as e:
-        raise ConfigError(f"config: cannot read {shown(str(path), 80)}: {e.strerror}") from None
+        raise ConfigError(
+            "cannot read {file}: {why}", path="config", file=shown(str(path), 80), why=e.strerror
+        ) from None
     cfg = parse_document(raw, files=True)
     if "csv" in cfg.data and not Path(cfg.data["csv"]).is_absolute():
         cfg = replace(cfg, data={**cfg.data, "csv": str(Path(path).parent / cfg.data["csv"])})

@@ -10,7 +10,7 @@ import numpy as np
 
 from engine import limits
 from engine.config import Config
-from engine.errors import ConfigError, DataError, shown
+from engine.errors import CAUSE, ConfigError, DataError, shown
 from engine.generators import RECORDS as GENERATOR_RECORDS
 from engine.points import validate_points
 
@@ -46,11 +46,11 @@ class Dataset:
         x = np.asarray(x, np.float32).reshape(-1, self.dim)
         y = np.asarray(y, self.y.dtype).reshape((-1, *self.y.shape[1:]))
         if self.n + len(x) > limits.MAX_POINTS:
-            raise DataError(f"at most {limits.MAX_POINTS} points")
+            raise DataError("at most {n} points", n=limits.MAX_POINTS)
         if not np.isfinite(x).all() or (self.problem == "regression" and not np.isfinite(y).all()):
             raise DataError("points must be finite numbers")
         if self.problem == "classification" and ((y < 0) | (y >= self.classes)).any():
-            raise DataError(f"labels must be 0..{self.classes - 1}")
+            raise DataError("labels must be 0..{last}", last=self.classes - 1)
         return replace(
             self,
             x=np.concatenate([self.x, x]),
@@ -93,7 +93,7 @@ def generate(
 ) -> Dataset:
     gen = GENERATOR_RECORDS.get(name)
     if gen is None:
-        raise DataError(f"unknown generator {name!r}")
+        raise DataError("unknown generator {name!r}", name=name)
     x, y = gen.make(n, noise, classes, np.random.default_rng(seed))
     x, test = np.asarray(x, np.float32), split_mask(n, test_fraction, seed)
     if gen.problem == "classification":
@@ -122,7 +122,7 @@ def parse_csv(
     train/test, the rest are targets; without one, the last column is the target. Without a `set` column a
     `test_fraction` of the rows is held out at random (seeded)."""
     if len(text) > MAX_CSV_BYTES:
-        raise DataError(f"CSV is larger than {MAX_CSV_BYTES // 1_000_000} MB")
+        raise DataError("CSV is larger than {mb} MB", mb=MAX_CSV_BYTES // 1_000_000)
     if "\0" in text:
         raise DataError("this is not a text file (it holds binary data); save the table as CSV")
     text = text.removeprefix("\ufeff")  # Excel's "CSV UTF-8" starts with a byte-order mark
@@ -132,7 +132,7 @@ def parse_csv(
     try:
         rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep) if any(c.strip() for c in r)]
     except csv.Error as e:
-        raise DataError(f"not a readable CSV file ({shown(str(e), 60)})") from None
+        raise DataError("not a readable CSV file ({why})", why=shown(str(e), 60)) from None
     if sep == ";":  # … with decimal commas: 0,5 is 0.5
         rows = [[c.replace(",", ".") for c in r] for r in rows]
     if not rows:
@@ -144,7 +144,7 @@ def parse_csv(
     if not rows:
         raise DataError("CSV has a header but no rows")
     if len(rows) > limits.MAX_POINTS:
-        raise DataError(f"CSV has {len(rows)} rows; the limit is {limits.MAX_POINTS}")
+        raise DataError("CSV has {rows} rows; the limit is {n}", rows=len(rows), n=limits.MAX_POINTS)
     width = len(header) if header else len(rows[0])
     if header:
         xi = [i for i, h in enumerate(header) if h in ("x", "x1", "x2")]
@@ -157,17 +157,17 @@ def parse_csv(
     xs, ys, test = [], [], []
     for line, r in enumerate(rows, start=2 if header else 1):
         if len(r) != width:
-            raise DataError(f"line {line}: expected {width} columns, got {len(r)}")
+            raise DataError("line {line}: expected {width} columns, got {got}", line=line, width=width, got=len(r))
         try:
             xs.append([float(r[i]) for i in xi])
             ys.append([float(r[i]) for i in yi])
         except ValueError:
             bad = next(r[i] for i in xi + yi if not _is_number(r[i]))
-            raise DataError(f"line {line}: {bad.strip()[:20]!r} is not a number") from None
+            raise DataError("line {line}: {bad!r} is not a number", line=line, bad=bad.strip()[:20]) from None
         if si:
             s = r[si[0]].strip().lower()
             if s not in ("train", "test"):
-                raise DataError(f"line {line}: set must be train or test, got {s[:20]!r}")
+                raise DataError("line {line}: set must be train or test, got {got!r}", line=line, got=s[:20])
             test.append(s == "test")
     y = [v[0] for v in ys] if problem == "classification" or len(yi) == 1 else ys
     if problem == "classification" and len(yi) != 1:
@@ -175,7 +175,7 @@ def parse_csv(
     try:
         return from_points(xs, y, problem, classes, test=test if si else None, test_fraction=test_fraction, seed=seed)
     except DataError as e:
-        raise DataError(f"CSV: {e}") from None
+        raise DataError("CSV: {cause}", cause=e) from None
 
 
 def to_csv(ds: Dataset) -> str:
@@ -205,12 +205,12 @@ def load_dataset(cfg: Config) -> Dataset:
                 with open(d["csv"], encoding="utf-8-sig") as f:
                     text = f.read(MAX_CSV_BYTES + 1)
             except OSError as e:
-                raise DataError(f"cannot read {shown(d['csv'], 60)}: {e.strerror}") from None
+                raise DataError("cannot read {file}: {why}", file=shown(d["csv"], 60), why=e.strerror) from None
             except UnicodeDecodeError:
-                raise DataError(f"{shown(d['csv'], 60)} is not UTF-8 text") from None
+                raise DataError("{file} is not UTF-8 text", file=shown(d["csv"], 60)) from None
             return parse_csv(text, cfg.problem, d.get("classes"), cfg.test_fraction, cfg.seed)
         return from_points(
             d["x"], d["y"], cfg.problem, d.get("classes"), d.get("test"), test_fraction=cfg.test_fraction, seed=cfg.seed
         )
     except DataError as e:
-        raise ConfigError(f"data: {e}") from None
+        raise ConfigError(CAUSE, path="data", cause=e) from None

@@ -25,11 +25,11 @@ def validate_points(x: Any, y: Any, problem: str, classes: int | None = None) ->
     if not isinstance(x, (list, np.ndarray)) or not isinstance(y, (list, np.ndarray)):
         raise DataError("x and y must be lists")
     if len(x) != len(y):
-        raise DataError(f"x has {len(x)} rows but y has {len(y)}")
+        raise DataError("x has {nx} rows but y has {ny}", nx=len(x), ny=len(y))
     if len(x) == 0:
         raise DataError("no points")
     if len(x) > limits.MAX_POINTS:
-        raise DataError(f"{len(x)} rows is more than the limit of {limits.MAX_POINTS}")
+        raise DataError("{rows} rows is more than the limit of {n}", rows=len(x), n=limits.MAX_POINTS)
     rows = [r if isinstance(r, (list, tuple, np.ndarray)) else [r] for r in x]
     if not all(_all_numbers(r) for r in rows):
         raise DataError("x must be rows of 1 or 2 numbers")
@@ -40,7 +40,7 @@ def validate_points(x: Any, y: Any, problem: str, classes: int | None = None) ->
     if xa.ndim != 2 or xa.shape[1] not in (1, 2):
         raise DataError("x must be rows of 1 or 2 numbers")
     if not np.isfinite(xa).all() or np.abs(xa).max() > limits.MAX_ABS_COORD:
-        raise DataError(f"x must be finite numbers within ±{limits.MAX_ABS_COORD:g}")
+        raise DataError("x must be finite numbers within ±{limit}", limit=format(limits.MAX_ABS_COORD, "g"))
     if not all(_all_numbers(v if isinstance(v, (list, tuple, np.ndarray)) else [v]) for v in y):
         raise DataError("y must be numbers (labels or targets) of equal length")
     try:
@@ -60,22 +60,27 @@ def validate_points(x: Any, y: Any, problem: str, classes: int | None = None) ->
             raise DataError("classification labels must be whole numbers 0, 1, …")
         if ya.max() >= limits.MAX_CLASSES and not classes:
             raise DataError(
-                f"labels must be 0..{limits.MAX_CLASSES - 1} (at most {limits.MAX_CLASSES} classes), "
-                f"found {int(ya.max())}"
+                "labels must be 0..{last} (at most {k} classes), found {found}",
+                last=limits.MAX_CLASSES - 1,
+                k=limits.MAX_CLASSES,
+                found=int(ya.max()),
             )
         k = int(classes) if classes else max(int(ya.max()) + 1, 2)
         if not limits.MIN_CLASSES <= k <= limits.MAX_CLASSES:
-            raise DataError(f"{k} classes; the playground has {limits.MIN_CLASSES} to {limits.MAX_CLASSES}")
+            raise DataError(
+                "{k} classes; the playground has {lo} to {hi}", k=k, lo=limits.MIN_CLASSES, hi=limits.MAX_CLASSES
+            )
         if ya.max() >= k:
-            raise DataError(f"labels must be 0..{k - 1}, found {int(ya.max())}")
+            raise DataError("labels must be 0..{last}, found {found}", last=k - 1, found=int(ya.max()))
         return xa.astype(np.float32), ya.astype(np.int32), k
     ya = ya.reshape(len(ya), -1)
     if ya.shape[1] == 0:
         raise DataError("each point needs a target value")
     if ya.shape[1] > limits.MAX_OUTPUTS:
-        raise DataError(f"at most {limits.MAX_OUTPUTS} targets per point")
+        raise DataError("at most {n} targets per point", n=limits.MAX_OUTPUTS)
     if np.abs(ya).max() > limits.MAX_ABS_TARGET:
         raise DataError(
-            f"targets must be within ±{limits.MAX_ABS_TARGET:g} (rescale the data: the loss would overflow float32)"
+            "targets must be within ±{limit} (rescale the data: the loss would overflow float32)",
+            limit=format(limits.MAX_ABS_TARGET, "g"),
         )
     return xa.astype(np.float32), ya.astype(np.float32), 0

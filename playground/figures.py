@@ -127,10 +127,10 @@ def boundary_field(
     Regression: the predicted value."""
     if problem == "classification":
         if classes == 2:
-            return Field(output[..., 1], 0.0, 1.0, class_colorscale(2), "P(class 1)")
+            return Field(output[..., 1], 0.0, 1.0, class_colorscale(2), _("P(class 1)"))
         cls = output.argmax(-1)
         conf = (output.max(-1) - 1.0 / classes) / (1.0 - 1.0 / classes)
-        return Field(cls + 0.999 * np.clip(conf, 0, 1), 0.0, float(classes), class_colorscale(classes), "class")
+        return Field(cls + 0.999 * np.clip(conf, 0, 1), 0.0, float(classes), class_colorscale(classes), _("class"))
     lo, hi = target_range
     return Field(output[..., 0], lo, hi, DIVERGING, "ŷ")
 
@@ -329,8 +329,19 @@ def loss_figure(
 
 
 def layer_names(sizes: tuple[int, ...]) -> list[str]:
+    """Each weight matrix by the layers it joins: W0 (in→h1), W1 (h1→out) … (Chinese: W0（输入→隐1）)."""
     L = len(sizes) - 1
-    return [f"W{l} ({'in' if l == 0 else f'h{l}'}→{'out' if l == L - 1 else f'h{l + 1}'})" for l in range(L)]
+    out = []
+    for l in range(L):
+        if L == 1:
+            out.append(_("W{l} (in→out)").format(l=l))
+        elif l == 0:
+            out.append(_("W{l} (in→h{k})").format(l=l, k=l + 1))
+        elif l == L - 1:
+            out.append(_("W{l} (h{j}→out)").format(l=l, j=l))
+        else:
+            out.append(_("W{l} (h{j}→h{k})").format(l=l, j=l, k=l + 1))
+    return out
 
 
 def gradient_figure(h: dict[str, np.ndarray], sizes: tuple[int, ...], height: int = 300, big=False) -> go.Figure:

@@ -53,6 +53,32 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def error_reason(err: BaseException) -> str:
+    """An engine error's reason in the page's language: its template (engine/errors.py) from the catalog, filled
+    in with its parameters; an error among them (the cause a message wraps) is worded the same way. An error
+    without a template (raised elsewhere with a finished message) reads as it is."""
+    template, params = getattr(err, "template", None), getattr(err, "params", None)
+    if not isinstance(template, str) or not isinstance(params, dict):
+        return " ".join(str(getattr(err, "reason", err)).split())
+    filled = {k: error_text(v) if isinstance(v, BaseException) else v for k, v in params.items()}
+    try:
+        text = _(template).format(**filled) if filled else _(template)
+    except (KeyError, IndexError, ValueError):  # a translation whose fields do not fit: the English one
+        text = template.format(**filled) if filled else template
+    return " ".join(text.split())
+
+
+def error_text(err: BaseException) -> str:
+    """An engine error's whole message in the page's language: the config path (a key of the config document,
+    which stays as it is) and the translated reason. `str(err)` is the English one (the command line's)."""
+    path = getattr(err, "path", None)
+    reason = error_reason(err)
+    return _("{path}: {reason}").format(path=path, reason=reason) if path else reason
+
+
+POINTS_CSV = N_("points.csv")  # the download's file name (a word); the JSON export's is the project's name
+
+
 def loss_texts() -> list[str]:
     """The Loss selectbox's tooltip: the automatic choice, then each loss record's own line."""
     from engine import losses

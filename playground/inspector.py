@@ -17,7 +17,7 @@ from engine.backprop import Step
 from engine.losses import RECORDS as LOSSES  # the engine's own record of each loss: one copy
 from engine.losses import delta_formula
 from engine.spec import Spec
-from playground.i18n import _
+from playground.i18n import N_, _
 
 MAX_ROWS, MAX_COLS = 6, 6
 DELTA = r"\delta"
@@ -122,10 +122,12 @@ def gradient_section(step: Step, spec: Spec, regularization: tuple[str, float] =
     """The gradients, with the weight penalty's term where the config's regularisation (kind, rate) has one."""
     sec = Section(_("4 · Gradients"))
     kind, rate = regularization if regularization[1] > 0 else ("none", 0.0)
+    rows = _("rows")  # of the batch: the bias gradient sums δ over them
     reg = {"l2": rf" + \lambda {sup('W', 'l')}", "l1": rf" + \lambda\,\mathrm{{sign}}({sup('W', 'l')})"}.get(kind, "")
     sec.lines.append(
         rf"\frac{{\partial L}}{{\partial {sup('W', 'l')}}} = {sup('a', 'l-1')}{{}}^{{\top}} {sup(DELTA, 'l')}{reg},"
-        rf"\qquad \frac{{\partial L}}{{\partial {sup('b', 'l')}}} = \textstyle\sum_{{\text{{rows}}}} {sup(DELTA, 'l')}"
+        rf"\qquad \frac{{\partial L}}{{\partial {sup('b', 'l')}}} = "
+        rf"\textstyle\sum_{{\text{{{rows}}}}} {sup(DELTA, 'l')}"
     )
     if reg:
         sec.notes.append(
@@ -163,6 +165,25 @@ UPDATE_FORMULAS = {
     ],
 }
 MOMENT_NAMES = {"mu": "m", "nu": "v", "trace": "v", "sum_of_squares": "G"}
+# the step's numbers by the symbols of the formulas above (optax names them learning_rate, b1 …)
+NUMBER_SYMBOLS = {
+    "learning_rate": "η",
+    "momentum": "μ",
+    "decay": "ρ",
+    "b1": "β₁",
+    "b2": "β₂",
+    "eps": "ε",
+    "weight_decay": r"$\lambda_w$",
+    "initial_accumulator_value": "G₀",
+}
+NUMBER_WORDS = {"max_norm": N_("clipping norm")}
+
+
+def number_name(key: str) -> str:
+    """One of the step's numbers as the update formulas write it (η, β₁ …), or in words (the clipping norm)."""
+    return NUMBER_SYMBOLS.get(key) or _(NUMBER_WORDS.get(key, key))
+
+
 RMS_NAME = {"rmsprop": "s"}
 
 
@@ -195,7 +216,7 @@ def update_section(step: Step, spec: Spec, hyper: dict[str, float]) -> Section:
     name = spec.optimizer
     sec = Section(_("5 · Update ({name})").format(name=name))
     sec.lines += UPDATE_FORMULAS[name]
-    shown = ", ".join(f"{k} = {v:g}" for k, v in hyper.items() if k not in ("member",))
+    shown = ", ".join(f"{number_name(k)} = {v:g}" for k, v in hyper.items() if k not in ("member",))
     sec.notes.append(
         _("Numbers of this step: {numbers}. g is ∂L/∂W (after clipping when it is on).").format(numbers=shown)
     )

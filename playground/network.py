@@ -20,11 +20,12 @@ WIDTHS = (0.5, 1.0, 1.8, 3.0, 4.5)  # link widths by |value| / max |value|, in f
 
 
 def neuron_names(sizes: tuple[int, ...], features: tuple[str, ...]) -> list[list[str]]:
+    """The inputs by their features' names, then h1·1, h1·2 … and out 0 … (Chinese: 隐1·1 … 输出 0)."""
     L = len(sizes) - 1
     out = [list(features)]
     for l in range(1, L):
-        out.append([f"h{l}·{j + 1}" for j in range(sizes[l])])
-    out.append([f"out {j}" for j in range(sizes[-1])])
+        out.append([_("h{l}·{j}").format(l=l, j=j + 1) for j in range(sizes[l])])
+    out.append([_("out {j}").format(j=j) for j in range(sizes[-1])])
     return out
 
 
@@ -69,8 +70,10 @@ def mosaic(maps: list[np.ndarray], sizes: tuple[int, ...], g: int) -> tuple[np.n
 
 
 def _links(
-    params: list[tuple[np.ndarray, np.ndarray]], pos: list[np.ndarray], values: list[np.ndarray], label: str
+    params: list[tuple[np.ndarray, np.ndarray]], pos: list[np.ndarray], values: list[np.ndarray], label: str | None
 ) -> tuple[list[go.Scatter], go.Scatter]:
+    """The links binned by width and sign, and an invisible trace whose hover gives each weight (and, with
+    `label`, the value the links show instead: ∂L/∂W)."""
     vmax = max((float(np.abs(v).max()) for v in values), default=0.0) or 1.0
     segs: dict[tuple[int, bool], tuple[list, list]] = {}
     mx, my, text = [], [], []
@@ -87,7 +90,7 @@ def _links(
                 mx.append((p[0] + q[0]) / 2)
                 my.append((p[1] + q[1]) / 2)
                 w = float(params[l][0][j, k])
-                text.append(f"W{l}[{j},{k}] = {w:.4g}" + (f"<br>{label} = {val:.4g}" if label != "weight" else ""))
+                text.append(f"W{l}[{j},{k}] = {w:.4g}" + (f"<br>{label} = {val:.4g}" if label else ""))
     traces = [
         go.Scatter(
             x=xs,
@@ -108,7 +111,7 @@ def _links(
         text=text,
         hovertemplate="%{text}<extra></extra>",
         showlegend=False,
-        name="links",
+        name=_("links"),
     )
     return traces, hover
 
@@ -130,7 +133,7 @@ def network_figure(
     img, (x0, y1) = mosaic(maps, sizes, g)
     fig = go.Figure()
     values = [np.asarray(dW) for dW, _ in grads] if grads is not None else [np.asarray(W) for W, _ in params]
-    lines, link_hover = _links(params, pos, values, "∂L/∂W" if grads is not None else "weight")
+    lines, link_hover = _links(params, pos, values, "∂L/∂W" if grads is not None else None)
     for t in lines:
         fig.add_trace(t)
     fig.add_trace(link_hover)
@@ -140,7 +143,9 @@ def network_figure(
             cx.append(pos[l][j, 0])
             cy.append(pos[l][j, 1])
             v = m[..., j]
-            t = f"<b>{names[l][j]}</b><br>activation {v.min():.3g} … {v.max():.3g}"
+            t = f"<b>{names[l][j]}</b><br>" + _("activation {lo} … {hi}").format(
+                lo=f"{v.min():.3g}", hi=f"{v.max():.3g}"
+            )
             if l > 0:
                 b = float(params[l - 1][1][j])
                 t += f"<br>b{l - 1}[{j}] = {b:.4g}"
@@ -162,7 +167,7 @@ def network_figure(
             text=text,
             hovertemplate="%{text}<extra></extra>",
             showlegend=False,
-            name="neurons",
+            name=_("neurons"),
         )
     )
     H, W = img.shape
@@ -190,7 +195,7 @@ def network_figure(
                 layer="above",
             )
     top = max(p[:, 1].max() for p in pos) + 0.55
-    heads = [_("input")] + [f"h{l} · {n}" for l, n in enumerate(sizes[1:-1], 1)] + [_("output")]
+    heads = [_("input")] + [_("h{l} · {n}").format(l=l, n=n) for l, n in enumerate(sizes[1:-1], 1)] + [_("output")]
     for l, head in enumerate(heads):
         fig.add_annotation(
             x=l * PITCH_X, y=top, text=head, showarrow=False, yanchor="bottom", font={"size": 14 if big else 11}

@@ -5,6 +5,8 @@ out with Streamlit; callbacks change session state only.
 
 from __future__ import annotations
 
+import functools
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from engine.race import Race
 from engine.session import Session
 from engine.views import layer_activations, neuron_maps
 from playground import board as bd
-from playground import figures, inspector, network, race_view, warp
+from playground import figures, i18n, inspector, network, race_view, warp
 from playground.i18n import N_, _
 from playground.page import Page
 from playground.text import plain
@@ -33,6 +35,19 @@ def current() -> Page:
 
 
 RACE_EPOCHS = (100, 300, 1000, 3000, 10000)
+
+
+def callback(f: Callable) -> Callable:
+    """A panel's button callback: it changes the session under the page's lock and words its notices in the
+    page's language (callbacks run before the script, in a thread that has not been told the language)."""
+
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        with current().lock:
+            i18n.use(current().lang)
+            return f(*args, **kwargs)
+
+    return run
 
 
 # ---- shared -------------------------------------------------------------------------------------------
@@ -140,6 +155,7 @@ def held_out(s: Session, which: str | int) -> bool:
     return which != "train" and bool(s.dataset.test[which])
 
 
+@callback
 def on_apply_step() -> None:
     page = current()
     s: Session = page.session
@@ -157,6 +173,7 @@ def on_apply_step() -> None:
     )
 
 
+@callback
 def on_inspect_batch() -> None:
     current().inspect = None
 
@@ -293,6 +310,15 @@ def render_network(s: Session, big: bool) -> None:
 
 
 # ---- hidden-space warp ------------------------------------------------------------------------------------
+def axes_text(option: str) -> str:
+    """An Axes option in the page's language: PCA's, "neurons 1 & 2", "neuron 1"."""
+    if m := re.fullmatch(r"neurons (\d+) & (\d+)", option):
+        return _("neurons {i} & {j}").format(i=m[1], j=m[2])
+    if m := re.fullmatch(r"neuron (\d+)", option):
+        return _("neuron {n}").format(n=m[1])
+    return _(option)
+
+
 def render_warp(s: Session, big: bool) -> None:
     ds = s.dataset
     sizes = s.spec.sizes
@@ -322,7 +348,7 @@ def render_warp(s: Session, big: bool) -> None:
         _("Axes"),
         options,
         key="w_warp_axes",
-        format_func=_,  # PCA's option in the page's language (neuron pairs are numbers)
+        format_func=axes_text,  # the options stay English (the code reads them), shown in the page's language
         help=_("Two neurons of the layer as x and y, or the 2-D projection that spreads the data most."),
     )
     if choice == warp.PCA:
@@ -376,23 +402,29 @@ def racers_from_rows(rows: list[dict]) -> list[Optimizer]:
         if name is None and lr is None:
             continue
         if name is None:
-            raise ConfigError(f"race: row {len(out) + 1} has a learning rate but no optimiser; pick one")
+            raise ConfigError("row {row} has a learning rate but no optimiser; pick one", path="race", row=len(out) + 1)
         if name not in OPTIMIZERS:
-            raise ConfigError(f"race: unknown optimiser {name!r}")
+            raise ConfigError("unknown optimiser {name!r}", path="race", name=name)
         if lr is None or not np.isfinite(lr) or not 0 < float(lr) <= limits.MAX_LEARNING_RATE:
-            raise ConfigError(f"race: {name}'s learning rate must be in (0, {limits.MAX_LEARNING_RATE:g}]")
+            raise ConfigError(
+                "{name}'s learning rate must be in (0, {hi}]",
+                path="race",
+                name=name,
+                hi=format(limits.MAX_LEARNING_RATE, "g"),
+            )
         out.append(Optimizer(name, float(lr), tuple((k, v[0]) for k, v in OPTIMIZERS[name].items())))
     if not 1 <= len(out) <= limits.MAX_RACE:
-        raise ConfigError(f"race: pick between 1 and {limits.MAX_RACE} optimisers")
+        raise ConfigError("pick between 1 and {n} optimisers", path="race", n=limits.MAX_RACE)
     return out
 
 
+@callback
 def on_race() -> None:
     """Check the table; the race itself runs in the page (with a progress bar)."""
     try:
         current().race.request = (racers_from_rows(current().race.rows), int(ss.w_race_epochs))
     except ConfigError as e:
-        current().notices.append(_("Race not run — {why}").format(why=e))
+        current().notices.append(_("Race not run — {why}").format(why=i18n.error_reason(e)))  # names the race
 
 
 def run_race(s: Session, racers: list[Optimizer], epochs: int) -> None:
@@ -410,7 +442,7 @@ def run_race(s: Session, racers: list[Optimizer], epochs: int) -> None:
         )
     except ConfigError as e:
         bar.empty()
-        st.warning(plain(_("Race not run — {why}").format(why=e)))
+        st.warning(plain(_("Race not run — {why}").format(why=i18n.error_reason(e))))
         return
     bar.empty()
     current().race.result = race
@@ -429,19 +461,21 @@ def render_race(s: Session, big: bool) -> None:
             num_rows="dynamic",
             column_config={
                 "optimizer": st.column_config.SelectboxColumn(
-                    "optimiser",
-                    options=list(OPTIMIZERS),
+                    _("optimiser"),
+                    options=list(OPTIMIZERS),  # the names (sgd, adam …) stay: they are the optimisers'
                     required=True,
-                    help="How this racer turns gradients into steps (optax); its other hyper-parameters are the "
-                    "sidebar's or optax's defaults.",
+                    help=_(
+                        "How this racer turns gradients into steps (optax); its other hyper-parameters are the "
+                        "sidebar's or optax's defaults."
+                    ),
                 ),
                 "learning_rate": st.column_config.NumberColumn(
-                    "learning rate η",
+                    _("learning rate η"),
                     min_value=1e-6,
                     max_value=limits.MAX_LEARNING_RATE,
                     format="%g",
                     required=True,
-                    help="This racer's step size η: each update is scaled by it.",
+                    help=_("This racer's step size η: each update is scaled by it."),
                 ),
             },
             key="race_editor",

@@ -66,7 +66,7 @@ def race_landscape_figure(
             contours={"coloring": "heatmap"},
             colorbar={"title": "log₁₀ L", "thickness": 12},
             hovertemplate="α %{x:.3f}, β %{y:.3f}<br>log₁₀ L %{z:.3f}<extra></extra>",
-            name="loss",
+            name=_("loss"),
         )
     )
     for i, name in enumerate(labels):

@@ -66,7 +66,9 @@ def warp_figure(
         xs += [*ln[:, 0], None]
         ys += [*ln[:, 1], None]
     fig.add_trace(
-        go.Scatter(x=xs, y=ys, mode="lines", line={"width": 1, "color": "#9aa5b1"}, hoverinfo="skip", name="grid")
+        go.Scatter(
+            x=xs, y=ys, mode="lines", line={"width": 1, "color": "#9aa5b1"}, hoverinfo="skip", name=_("grid lines")
+        )
     )
     marker = {"size": 8 if big else 6, "line": {"width": 0.5, "color": "white"}}
     colors = point_colors(y, problem) if len(y) else []
@@ -80,7 +82,7 @@ def warp_figure(
             y=points[:, 1],
             mode="markers",
             marker=marker,
-            name="data",
+            name=_("points"),
             hovertemplate="(%{x:.3f}, %{y:.3f})<extra></extra>",
         )
     )

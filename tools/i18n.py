@@ -3,7 +3,10 @@
     python -m tools.i18n            # playground/locales/messages.pot and <lang>/LC_MESSAGES/messages.po
     python -m tools.i18n --check    # exit 1 if a text lacks a translation in some catalog
 
-Texts are the first argument of `_()` and `N_()` calls in `playground/` (see playground/i18n.py).
+Texts are the first argument of `_()` and `N_()` calls in `playground/` (see playground/i18n.py), the message
+templates of the engine's errors that the page shows (engine/errors.py: the literal first argument of
+`DataError(…)` and `ConfigError(…)`, the second of config's `_fail(path, …)`, in ENGINE_MESSAGES and in
+`playground/`), the texts of the engine's records (diagnose, losses) and the presets' titles and captions.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from playground import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "playground"
-KEYWORDS = {"_": None, "N_": None}
+KEYWORDS = {"_": None, "N_": None, "DataError": None, "ConfigError": None}
+ERROR_KEYWORDS = {"DataError": None, "ConfigError": None, "_fail": (2,)}
+ENGINE_MESSAGES = ("config.py", "data.py", "points.py")  # engine modules whose errors reach the page (a link,
+# an import, a CSV): their templates are catalog texts; the command line's own errors (cli.py) stay English
 
 
 def template() -> Catalog:
@@ -30,6 +36,13 @@ def template() -> Catalog:
         str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("i18n:",)
     ):
         cat.add(message, locations=[(f"playground/{filename}", lineno)], auto_comments=comments)
+    for filename, lineno, message, comments, _context in extract_from_dir(
+        str(ROOT / "engine"),
+        method_map=[(name, "python") for name in ENGINE_MESSAGES],
+        keywords=ERROR_KEYWORDS,
+        comment_tags=("i18n:",),
+    ):
+        cat.add(message, locations=[(f"engine/{filename}", lineno)], auto_comments=comments)
     for text in i18n.engine_texts():
         cat.add(text, locations=[("engine (records)", 0)])
     for text in i18n.preset_texts():
