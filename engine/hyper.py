@@ -1,6 +1,6 @@
 """Every number a user may turn while training, as one typed record of traced inputs: a new value is a new input
-of the same compiled program, not a new program (the learning rate and the optimiser's own numbers, the clipping
-norm, the weight penalty, the dropout rate; in a race, which optimiser a racer runs)."""
+of the same compiled program, not a new program (the learning rate and the optimiser's own numbers, the schedule,
+the clipping norm, the weight penalty, the dropout rate; in a race, which optimiser a racer runs)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from typing import NamedTuple
 
 from jax import Array
 
+from engine.optim import ScheduleNumbers
 from engine.penalty import Penalty
 from engine.spec import Spec
 
 
 class Hyper(NamedTuple):
     learning_rate: Array  # the base rate η (the schedule scales it epoch by epoch)
+    schedule: ScheduleNumbers  # the learning-rate schedule's kind and numbers
     optimizer: dict[str, Array]  # the optimisers' own numbers by optax's names (spec.hyper_names: momentum, b1, …)
     clip_norm: Array  # the global gradient norm clipping scales down to (used where spec.clip; ∞ otherwise)
     penalty: Penalty  # λ₁, λ₂ of the weight penalty

@@ -17,6 +17,7 @@ from engine.data import Dataset
 from engine.hyper import Hyper
 from engine.losses import encode_targets, n_outputs
 from engine.model import Params, init_params, layer_sizes
+from engine.optim import schedule_numbers
 from engine.penalty import penalty
 from engine.programs import per_spec
 from engine.spec import Spec
@@ -45,7 +46,6 @@ def make_spec(cfg: Config, ds: Dataset) -> Spec:
         clip=cfg.clip_norm is not None,
         batch_size=cfg.batch_size,
         dropout=cfg.dropout > 0 and len(cfg.hidden) > 0,
-        schedule=cfg.schedule,
     )
 
 
@@ -63,6 +63,7 @@ def make_hyper(cfg: Config, spec: Spec, opt: Optimizer | None = None) -> Hyper:
     opt = opt or cfg.optimizer
     return Hyper(
         learning_rate=jnp.float32(opt.learning_rate),
+        schedule=schedule_numbers(cfg.schedule),
         optimizer=optimizer_numbers(opt, spec),
         clip_norm=jnp.float32(np.inf if cfg.clip_norm is None else cfg.clip_norm),
         penalty=penalty(*cfg.regularization),

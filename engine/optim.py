@@ -2,7 +2,7 @@
 
 Every numeric hyper-parameter is injected (`optax.inject_hyperparams`), so it lives in the optimiser state:
 changing the learning rate or the momentum is a new number in the state, not a new compiled program.
-Schedules are functions of the epoch and scale the injected learning rate.
+Schedules are functions of the epoch and of traced numbers, and scale the injected learning rate.
 """
 
 from collections.abc import Callable, Sequence
@@ -118,15 +118,46 @@ def set_hyperparams(opt_state: optax.OptState, hyper: dict[str, Array]) -> optax
     return out
 
 
+SCHEDULE_KINDS = ("constant", "step", "cosine")
+
+
+class ScheduleNumbers(NamedTuple):
+    """A learning-rate schedule as traced numbers: a new kind, step, γ, warm-up or decay length is a new input of
+    the same compiled program (training goes on), not a new program."""
+
+    kind: Array  # index in SCHEDULE_KINDS
+    warmup_epochs: Array
+    step_epochs: Array  # step: × gamma every step_epochs
+    gamma: Array
+    decay_epochs: Array  # cosine: from 1 to final_fraction over decay_epochs
+    final_fraction: Array
+
+
+def schedule_numbers(s: Schedule) -> ScheduleNumbers:
+    f = jnp.float32
+    return ScheduleNumbers(
+        f(SCHEDULE_KINDS.index(s.name)), f(s.warmup_epochs), f(s.step_epochs), f(s.gamma), f(s.decay_epochs),
+        f(s.final_fraction),
+    )  # fmt: skip
+
+
+def scheduled_factor(n: ScheduleNumbers, epoch: Array) -> Array:
+    """The multiplier of the base learning rate at an epoch, as optax's schedules compute it: a linear warm-up
+    from 1/(W+1) to 1 over W epochs (`optax.linear_schedule`), then the main schedule's clock starts at 0
+    (`optax.join_schedules`): step `γ^⌊t/s⌋` (`optax.exponential_decay`, staircase), cosine
+    `(1−α)·½(1 + cos(π·min(t, D)/D)) + α` (`optax.cosine_decay_schedule`)."""
+    e = jnp.asarray(epoch, jnp.float32)
+    w = n.warmup_epochs
+    warm = 1.0 / (w + 1.0) + (1.0 - 1.0 / (w + 1.0)) * jnp.clip(e, 0.0, w) / jnp.maximum(w, 1.0)
+    t = jnp.maximum(e - w, 0.0)
+    step = n.gamma ** jnp.floor(t / jnp.maximum(n.step_epochs, 1.0))
+    decay = jnp.maximum(n.decay_epochs, 1.0)
+    cos = (1.0 - n.final_fraction) * 0.5 * (1.0 + jnp.cos(jnp.pi * jnp.minimum(t, decay) / decay)) + n.final_fraction
+    main = jnp.select([n.kind == 1.0, n.kind == 2.0], [step, cos], 1.0)
+    return jnp.where(e < w, warm, main).astype(jnp.float32)
+
+
 def schedule_factor(s: Schedule) -> Callable[[Array], Array]:
-    """epoch → multiplier of the base learning rate (optax schedules, counted in epochs)."""
-    if s.name == "step":
-        main = optax.exponential_decay(1.0, s.step_epochs, s.gamma, staircase=True)
-    elif s.name == "cosine":
-        main = optax.cosine_decay_schedule(1.0, s.decay_epochs, alpha=s.final_fraction)
-    else:
-        main = optax.constant_schedule(1.0)
-    if s.warmup_epochs == 0:
-        return main
-    warm = optax.linear_schedule(1.0 / (s.warmup_epochs + 1), 1.0, s.warmup_epochs)
-    return optax.join_schedules([warm, main], [s.warmup_epochs])
+    """epoch → multiplier of the base learning rate, for one schedule."""
+    n = schedule_numbers(s)
+    return lambda epoch: scheduled_factor(n, epoch)

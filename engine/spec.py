@@ -7,12 +7,12 @@ from typing import NamedTuple
 
 import optax
 
-from engine.config import OPTIMIZERS, Schedule
+from engine.config import OPTIMIZERS
 from engine.optim import make_optimizer
 
 
 class Spec(NamedTuple):
-    """The architecture, the loss, the optimiser(s), the batch size, the schedule…: one compiled program each."""
+    """The architecture, the loss, the optimiser(s), the batch size…: one compiled program each."""
 
     problem: str
     features: tuple[str, ...]
@@ -24,7 +24,6 @@ class Spec(NamedTuple):
     clip: bool  # gradient clipping on (its norm is traced)
     batch_size: int | None  # None: the full batch
     dropout: bool  # dropout on (its rate is traced)
-    schedule: Schedule
 
     @property
     def n_layers(self) -> int:

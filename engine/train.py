@@ -28,7 +28,7 @@ from engine.features import apply_features
 from engine.hyper import Hyper
 from engine.losses import class_probabilities, data_loss, per_sample
 from engine.model import Params, forward_points_last, forward_trace, logits
-from engine.optim import fill_accumulators, schedule_factor, set_hyperparams
+from engine.optim import fill_accumulators, scheduled_factor, set_hyperparams
 from engine.penalty import penalty_loss
 from engine.programs import per_spec
 from engine.spec import Spec
@@ -62,7 +62,7 @@ def init_state(spec: Spec, params: Params, hyper: Hyper, seed: int) -> TrainStat
 
 def scheduled_learning_rate(spec: Spec, hyper: Hyper, epoch: Array) -> Array:
     """The learning rate of an epoch: the base rate scaled by the schedule."""
-    return hyper.learning_rate * schedule_factor(spec.schedule)(epoch)
+    return hyper.learning_rate * scheduled_factor(hyper.schedule, epoch)
 
 
 def scheduled_optimizer_state(spec: Spec, opt_state: Any, hyper: Hyper, epoch: Array) -> Any:

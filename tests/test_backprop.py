@@ -9,7 +9,6 @@ import pytest
 
 from engine.activations import HIDDEN
 from engine.backprop import autodiff_gradients, gradients
-from engine.config import Schedule
 from engine.losses import data_loss, encode_targets
 from engine.model import init_params, logits
 from engine.penalty import penalty, penalty_loss
@@ -35,7 +34,6 @@ def spec_for(act, loss, out_act, sizes):
         clip=False,
         batch_size=None,
         dropout=False,
-        schedule=Schedule(),
     )
 
 
