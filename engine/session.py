@@ -131,6 +131,37 @@ class Session:
         self.cfg, self.hyper = cfg, make_hyper(cfg, spec)
         return True
 
+    @_serialized
+    def go_on(self, cfg: Config) -> bool:
+        """Take a config whose weights mean what they meant (same layers, features, activation, initialiser and
+        seed) but that needs another program: a new batch size, loss or output activation, dropout or clipping
+        switched on or off, another optimiser. Training goes on from the same weights, epoch and shuffling key;
+        the optimiser keeps its state where its structure allows (clipping on or off keeps the optimiser's own
+        memory, another optimiser starts its memory afresh). Returns False (and changes nothing) otherwise."""
+        same_net = ("hidden", "features", "activation", "init", "seed")
+        if any(getattr(cfg, k) != getattr(self.cfg, k) for k in same_net) or cfg.data != self.cfg.data:
+            return False
+        try:
+            spec = make_spec(cfg, self.dataset)
+        except ConfigError:
+            return False
+        if spec.sizes != self.spec.sizes:
+            return False
+        hyper = make_hyper(cfg, spec)
+        fresh = init_state(spec, self.params, hyper, cfg.seed).opt_state
+        old = self.state.opt_state
+        if spec.optimizers == self.spec.optimizers and spec.clip == self.spec.clip:
+            opt_state = old
+        elif spec.optimizers == self.spec.optimizers:  # clipping on: (clip, optimiser); off: the optimiser alone
+            opt_state = (fresh[0], old) if spec.clip else old[1]
+        else:
+            opt_state = fresh
+        self.cfg, self.spec, self.hyper = cfg, spec, hyper
+        self.state = self.state._replace(opt_state=opt_state)
+        self.divergence = None
+        self._load_arrays()
+        return True
+
     def set_learning_rate(self, lr: float) -> None:
         ok = self.set_hyper(self.cfg.with_learning_rate(lr))
         assert ok

@@ -33,6 +33,7 @@ INSPECT = "inspect"
 PLAY_HINT = N_("Click to add a point, drag to spray, pick the eraser to remove. Drawing works while training runs.")
 TRAIN_PROGRAM = "engine.train.train_epochs"
 NO_TRAINING_ROWS = N_("No training points: draw some on the board (or lower Test fraction), then train.")
+RESTARTED = N_("A new network (layers, features, activation, initialiser or seed): training starts again at epoch 0.")
 COMPILE_HELP = N_(
     "JAX compiles a program for each network shape the first time it trains (then it is reused: adding points "
     "or changing the learning rate compiles nothing)."
@@ -162,9 +163,13 @@ def apply_settings(p: Page) -> bool:
             return True
         if p.session.set_hyper(cfg):  # learning rate & co.: training goes on, nothing recompiles
             return True
-        playing = p.playing
+        if p.session.go_on(cfg):  # batch size, dropout, clipping, loss, optimiser: the same weights go on training
+            return True
+        playing, epoch = p.playing, p.session.epoch
         install(Session(cfg, p.session.dataset))  # a new network on the same (possibly drawn) points
         p.playing = playing
+        if epoch:
+            p.toasts.append(RESTARTED)
         return True
     except ConfigError as e:
         notice(_("Not applied — {why}").format(why=e))
@@ -500,7 +505,9 @@ def messages(p: Page) -> None:
         st.warning(plain(n), icon=":material/warning:")
     for n in p.successes:
         st.success(plain(n), icon=":material/check_circle:")
-    p.notices, p.successes = [], []
+    for n in p.toasts:
+        st.toast(_(n), icon=":material/restart_alt:")
+    p.notices, p.successes, p.toasts = [], [], []
 
 
 def divergence_text(d, epoch: int) -> str:

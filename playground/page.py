@@ -38,6 +38,7 @@ class Page:
     drawn_now: set[str] = field(default_factory=set)
     notices: list[str] = field(default_factory=list)  # warnings for the next run
     successes: list[str] = field(default_factory=list)
+    toasts: list[str] = field(default_factory=list)  # brief news for the next run (not kept on the page)
     undo: list[tuple[Dataset, Config]] = field(default_factory=list)
     acks: list[str] = field(default_factory=list)  # board strokes applied (the board drops them)
     seq: int = 0  # frame number sent to the board

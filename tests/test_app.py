@@ -690,3 +690,23 @@ def test_drawn_points_end_the_preset_in_the_link():
     assert "preset" not in link_of(at) and link_of(at)["gen"] == "moons"
     cfg, again = at.session_state.page.session.cfg, new_app(link_of(at)).session_state.page.session.cfg
     assert again.data == cfg.data and controls.config_to_query(again) == controls.config_to_query(cfg)
+
+
+def test_settings_that_keep_the_weights_go_on_training_and_a_new_network_says_it_starts_again():
+    at = new_app()
+    click(at, "Step 10")
+    s = at.session_state.page.session
+    for key, value in [("w_dropout", 0.2), ("w_batch_mode", "Full batch"), ("w_sched", "step"), ("w_gamma", 0.3)]:
+        ok(setting(at, key).set_value(value).run())
+        assert at.session_state.page.session.epoch == 10, key  # not restarted
+    cfg = at.session_state.page.session.cfg
+    assert cfg.dropout == 0.2 and cfg.batch_size is None and cfg.schedule.gamma == pytest.approx(0.3)
+    click(at, "Step")
+    restarted = lambda: [t.value for t in at.toast if t.icon == ":material/restart_alt:"]  # noqa: E731
+    assert at.session_state.page.session.epoch == 11 and not restarted()  # (a compile has a toast of its own)
+    ok(setting(at, "w_act").set_value("relu").run())
+    assert at.session_state.page.session.epoch == 0
+    assert restarted() == [
+        "A new network (layers, features, activation, initialiser or seed): training starts again at epoch 0."
+    ]
+    assert s is not at.session_state.page.session

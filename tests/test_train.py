@@ -50,6 +50,55 @@ def test_adding_points_and_changing_learning_rate_recompile_nothing_and_keep_tra
     assert np.isclose(m["learning_rate"][-1], 0.2)
 
 
+SCHEDULES = [
+    {"name": "constant"},
+    {"name": "constant", "warmup_epochs": 7},
+    {"name": "step", "step_epochs": 4, "gamma": 0.3},
+    {"name": "step", "warmup_epochs": 3, "step_epochs": 1, "gamma": 0.9},
+    {"name": "cosine", "decay_epochs": 25},
+    {"name": "cosine", "warmup_epochs": 5, "decay_epochs": 10, "final_fraction": 0.2},
+]
+
+
+def optax_schedule(doc: dict):
+    """The same schedule built from optax's own schedules (static numbers), the reference."""
+    import optax
+
+    warmup = doc.get("warmup_epochs", 0)
+    if doc["name"] == "step":
+        main = optax.exponential_decay(1.0, doc["step_epochs"], doc["gamma"], staircase=True)
+    elif doc["name"] == "cosine":
+        main = optax.cosine_decay_schedule(1.0, doc["decay_epochs"], alpha=doc.get("final_fraction", 0.0))
+    else:
+        main = optax.constant_schedule(1.0)
+    if not warmup:
+        return main
+    return optax.join_schedules([optax.linear_schedule(1 / (warmup + 1), 1.0, warmup), main], [warmup])
+
+
+@pytest.mark.parametrize("doc", SCHEDULES, ids=lambda d: "-".join(map(str, d.values())))
+def test_traced_schedules_equal_optaxs(doc):
+    from engine.config import Schedule
+
+    ours, ref = schedule_factor(Schedule(**doc)), optax_schedule(doc)
+    got = np.array([float(ours(e)) for e in range(40)])
+    np.testing.assert_allclose(got, [float(ref(e)) for e in range(40)], rtol=2e-6, atol=1e-7)
+
+
+def test_a_new_schedule_goes_on_training_in_the_same_program():
+    """Kind, step, γ, warm-up and decay are traced numbers: a change compiles nothing and keeps the epoch."""
+    s = Session(parse_config({**XOR, "schedule": SCHEDULES[2]}))
+    s.train(6)
+    size = train_epochs.compiled()
+    for doc in SCHEDULES[3:]:
+        before = s.epoch
+        assert s.set_hyper(parse_config({**XOR, "schedule": doc}))
+        lr = s.train(3)["learning_rate"]
+        ref = optax_schedule(doc)
+        np.testing.assert_allclose(lr, [0.03 * float(ref(e)) for e in range(before, before + 3)], rtol=1e-5)
+    assert train_epochs.compiled() == size and s.epoch == 15
+
+
 def test_divergence_stops_at_last_finite_state():
     doc = {"problem": "regression", "data": {"generator": "plane", "n": 100}, "hidden": [8], "activation": "relu"}
     s = Session(parse_config({**doc, "optimizer": {"name": "sgd", "learning_rate": 5}}))
@@ -364,3 +413,51 @@ def test_one_session_costs_a_shared_server_a_bounded_amount_per_call():
     race = Race(light.cfg, light.dataset, [Optimizer("sgd", 0.1)] * 6)
     with pytest.raises(ConfigError, match=r"^race: 6 racers × 10,000 epochs × 25 steps is more than one race may run"):
         race.run(10_000)
+
+
+GO_ON = [  # (a change that needs another program but keeps the weights' meaning, the optimiser state kept?)
+    ({"batch_size": None}, True),
+    ({"dropout": 0.3}, True),
+    ({"loss": "mse"}, True),
+    ({"clip_norm": 1.0}, "inner"),
+    ({"optimizer": {"name": "momentum", "learning_rate": 0.03}}, False),
+]
+
+
+@pytest.mark.parametrize(("change", "kept"), GO_ON, ids=lambda c: str(c))
+def test_a_new_program_for_the_same_weights_goes_on_training(change, kept):
+    """Batch size, dropout, loss, clipping or optimiser: training goes on from the same weights, epoch and key,
+    and the next epochs equal a fresh session importing that state under the new config (the export path)."""
+    base = {**XOR, "optimizer": {"name": "adam", "learning_rate": 0.01}}
+    s = Session(parse_config(base))
+    s.train(5)
+    before, weights = s.export(), [np.asarray(W) for W, _ in s.params]
+    assert s.go_on(parse_config({**base, **change}))
+    assert s.epoch == 5 and all(np.array_equal(W, W0) for (W, _), W0 in zip(s.params, weights, strict=True))
+    old_leaves = jax.tree.leaves(Session(parse_config(before)).state.opt_state)
+    new_leaves = jax.tree.leaves(s.state.opt_state)
+    if kept is True:
+        assert all(np.array_equal(a, b) for a, b in zip(old_leaves, new_leaves, strict=True))
+    elif kept == "inner":  # Adam's moments and count are still there, after the clipping's (empty) state
+        assert all(np.array_equal(a, b) for a, b in zip(old_leaves, new_leaves[-len(old_leaves) :], strict=True))
+    m = s.train(3)
+    # the reference: a fresh session of the new config importing the weights, the epoch, the key and the optimiser
+    # state the switch kept (another optimiser: its own fresh state, as a fresh import without one has)
+    opt = {"optimizer": [np.asarray(x).tolist() for x in new_leaves]} if kept is not False else {}
+    doc = {**before, **change, "train_state": {**before["train_state"], **opt}}
+    if kept is False:
+        doc["train_state"]["optimizer"] = Session(parse_config({**base, **change})).export()["train_state"]["optimizer"]
+    ref = Session(parse_config(doc))
+    r = ref.train(3)
+    assert s.epoch == ref.epoch == 8 and m["epoch"][0] == 6
+    np.testing.assert_allclose(m["train_loss"], r["train_loss"], rtol=1e-5)
+    for (W, b), (rW, rb) in zip(s.params, ref.params, strict=True):
+        np.testing.assert_allclose(W, rW, atol=1e-6)
+        np.testing.assert_allclose(b, rb, atol=1e-6)
+
+
+@pytest.mark.parametrize("change", [{"hidden": [8, 4]}, {"activation": "relu"}, {"seed": 9}, {"init": "he"}])
+def test_a_new_network_is_not_gone_on_with(change):
+    s = Session(parse_config(XOR))
+    s.train(2)
+    assert not s.go_on(parse_config({**XOR, **change})) and s.cfg == parse_config(XOR) and s.epoch == 2
