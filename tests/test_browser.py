@@ -271,3 +271,55 @@ def test_the_gradient_chart_says_when_every_gradient_is_zero(app_url):
         pg.wait_for_function(f"() => window.__bpMetrics.frames >= 2 && {before} !== null", timeout=60_000)
         pg.get_by_text("is exactly 0").wait_for(timeout=30_000)
         browser.close()
+
+
+CHARTS = """() => [...document.querySelectorAll('.bp-loss, .bp-grad')].map((el) => {
+  const notes = el.layout.annotations || [], note = notes[notes.length - 1];
+  return { x: el._fullLayout.xaxis.range.map(Math.round), note: !!(note && note.visible !== false && note.text) };
+})"""
+INK = """() => { const c = document.querySelector('.bp-ink'), d = window.devicePixelRatio || 1;
+  return [c.width, c.height, Math.round(c.clientWidth * d), Math.round(c.clientHeight * d)]; }"""
+
+
+def step_and_wait(pg, name: str) -> None:
+    before = epoch(pg)
+    pg.get_by_role("button", name=name, exact=True).click()
+    pg.wait_for_function(
+        "(b) => { const h = document.querySelector('.st-key-sec_transport h3');"
+        " return h && Number(h.innerText.replace(/[^0-9]/g, '')) !== b; }",
+        arg=before,
+        timeout=60_000,
+    )
+    pg.wait_for_timeout(1500)  # the frame reaches the charts
+
+
+def test_charts_after_reset_and_a_language_switch_and_the_rings_canvas_sized(app_url):
+    """Reset: the charts come back as built (the untrained axes and the "press Play" note), not with the last
+    run's axes; a language switch on a trained run rebuilds them without the note over the curves; the rings'
+    canvas has the pixel size it is shown at (it kept the canvas default 300×150 under a 300×300 square)."""
+    with sync_playwright() as p:
+        browser = launch(p)
+        pg = browser.new_page(viewport={"width": 1280, "height": 720})
+        pg.goto(f"{app_url}?gen=xor&present=1")
+        wait_board(pg)
+        fresh = pg.evaluate(CHARTS)
+        assert all(c["note"] for c in fresh), fresh
+        ink = pg.evaluate(INK)
+        assert ink[:2] == ink[2:], ink
+        step_and_wait(pg, "Step 10")
+        step_and_wait(pg, "Step 10")
+        trained = pg.evaluate(CHARTS)
+        assert not any(c["note"] for c in trained) and trained[0]["x"] != fresh[0]["x"], trained
+        step_and_wait(pg, "Reset")
+        assert pg.evaluate(CHARTS) == fresh
+        step_and_wait(pg, "Step 10")
+        pg.goto(f"{app_url}?gen=xor")  # a wider layout: the square, and its canvas, change size
+        wait_board(pg)
+        step_and_wait(pg, "Step 10")
+        pg.get_by_text("简体中文", exact=True).click()
+        pg.get_by_text("第 10 轮").wait_for(timeout=30_000)
+        pg.wait_for_timeout(2000)
+        assert not any(c["note"] for c in pg.evaluate(CHARTS)), pg.evaluate(CHARTS)
+        ink = pg.evaluate(INK)
+        assert ink[:2] == ink[2:], ink
+        browser.close()

@@ -213,7 +213,10 @@ function pointTraces(st) {
 function drawInk(st) {
   const c = st.ink, P = plotly(), ax = P && P.axes(st.board);
   const dpr = W.devicePixelRatio || 1, w = c.clientWidth, h = c.clientHeight;
-  if (c.width !== Math.round(w * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+  // both sides: a canvas laid out before its square had its height kept 300×150 pixels, shown stretched
+  if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+    c.width = Math.round(w * dpr); c.height = Math.round(h * dpr);
+  }
   const g = c.getContext("2d");
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, w, h);
@@ -267,14 +270,23 @@ async function build(st) {
     throw e;
   }
   const figs = st.figs;
-  const cfg = { displayModeBar: false, responsive: true };
-  await P.plot(st.board, figs.board, { ...cfg, staticPlot: true });
-  await P.plot(st.loss, figs.loss, cfg);
-  await P.plot(st.grad, figs.grad, cfg);
+  await P.plot(st.board, figs.board, { ...CHART_CONFIG, staticPlot: true });
+  await plotChart(P, st.loss, figs.loss);
+  await plotChart(P, st.grad, figs.grad);
   st.builtKey = st.figsKey;
   st.lut = makeLut(figs.board.data[st.traces.field].colorscale || [[0, "#ffffff"], [1, "#000000"]]);
-  st.pointsSig = st.lossSig = st.gradSig = null;
-  st.loss.__bpTicks = st.grad.__bpTicks = st.loss.__bpEmpty = st.grad.__bpEmpty = undefined;
+  st.pointsSig = null;
+}
+
+const CHART_CONFIG = { displayModeBar: false, responsive: true };
+
+/** A chart as built, untrained: its axes, ticks and "press Play" note as the figure has them (after a Reset
+ * too: restyled empty curves would keep the last run's axes). New figures (a new network, language or import)
+ * come with their own notes, shown: what was hidden on the old ones is hidden again, in the new language. */
+async function plotChart(P, el, fig) {
+  await P.plot(el, structuredClone(fig), CHART_CONFIG); // a copy: Plotly writes ranges and relayouts into it
+  el.__bpTicks = el.__bpText = el.__bpNote = el.__bpSig = undefined;
+  el.__bpFresh = true;
 }
 
 // Plotly labels a log axis spanning up to three decades with bare digits (a loss of 0.2 reads "2" unless 10⁻¹ is
@@ -342,20 +354,26 @@ async function applyFrame(st, f) {
   st.turn = !st.turn;
   // (a chart whose data did not change, as after a click or a new network, is left alone: 30–60 ms saved)
   const both = !st.streaming, L = f.loss, G = f.grad, ls = JSON.stringify(L), gs = JSON.stringify(G);
-  if ((both || st.turn) && ls !== st.lossSig) {
-    st.lossSig = ls;
-    await P.restyle(st.loss, { x: T.loss.map(() => L.e), y: T.loss.map((k) => L[k]) }, T.loss.map((_, i) => i));
-    await logTicks(P, st.loss, [L.tr, L.te, L.rg]);
-    await yieldToInput();
-  }
-  if ((both || !st.turn) && gs !== st.gradSig) {
-    st.gradSig = gs;
-    await P.restyle(st.grad, { x: G.g.map(() => G.e), y: G.g }, G.g.map((_, i) => i));
-    await logTicks(P, st.grad, G.g);
+  const empty = !L.e.length;
+  if (empty) { // untrained (a Reset, a new network): the charts as built
+    for (const [el, fig] of [[st.loss, st.figs.loss], [st.grad, st.figs.grad]]) {
+      if (!el.__bpFresh) await plotChart(P, el, fig);
+    }
+  } else {
+    if ((both || st.turn) && ls !== st.loss.__bpSig) {
+      st.loss.__bpSig = ls; st.loss.__bpFresh = false;
+      await P.restyle(st.loss, { x: T.loss.map(() => L.e), y: T.loss.map((k) => L[k]) }, T.loss.map((_, i) => i));
+      await logTicks(P, st.loss, [L.tr, L.te, L.rg]);
+      await yieldToInput();
+    }
+    if ((both || !st.turn) && gs !== st.grad.__bpSig) {
+      st.grad.__bpSig = gs; st.grad.__bpFresh = false;
+      await P.restyle(st.grad, { x: G.g.map(() => G.e), y: G.g }, G.g.map((_, i) => i));
+      await logTicks(P, st.grad, G.g);
+    }
   }
   // the last annotation of each chart: "press Play" while untrained; on the gradient chart also the word
   // that every gradient is exactly 0 (a log axis shows nothing of them)
-  const empty = !L.e.length;
   for (const el of [st.loss, st.grad]) {
     const notes = P.layout(el).annotations || [];
     if (!notes.length) continue;
@@ -467,7 +485,7 @@ function fitBoard(st) {
   if (wrap.style.maxWidth === cap) return;
   wrap.style.maxWidth = cap;
   const P = plotly();
-  if (st.shown && P) P.resize(st.board);
+  if (st.shown && P) P.resize(st.board).then(() => drawInk(st)); // the rings follow the points
 }
 
 /** @param {{parentElement: HTMLElement, data: BoardData, setTriggerValue: Function}} args */
