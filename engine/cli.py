@@ -21,6 +21,9 @@ from engine.session import Session
 EXIT_CONFIG, EXIT_DIVERGED = 2, 3
 
 
+NO_TRAINING_ROWS = "data: no training points (every point is a test point)"
+
+
 def save_params(path: Path, params: Params) -> None:
     """params.npz: W0, b0, W1, … as NumPy arrays."""
     np.savez(path, **params_to_numpy(params))
@@ -47,6 +50,8 @@ def _progress(epoch: int, total: int, loss: float, rate: float, out) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     session = Session(cfg)
+    if not session.has_training_rows:  # nothing would train: the loop below would wait for ever for an epoch
+        raise ConfigError(NO_TRAINING_ROWS)
     total = args.epochs or cfg.epochs
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -156,7 +161,7 @@ def cmd_backprop(args: argparse.Namespace) -> int:
     if args.row is not None and not 0 <= args.row < n:
         raise ConfigError(f"--row: must be a point's index, 0 to {n - 1}, got {args.row}")
     if args.row is None and not session.has_training_rows:
-        raise ConfigError("data: no training points (every point is a test point)")
+        raise ConfigError(NO_TRAINING_ROWS)
     step, _ = session.backprop_step("train" if args.row is None else args.row)
     print(format_step(session, step))
     if args.json:

@@ -105,3 +105,14 @@ def test_data_command_writes_csv(tmp_path):
     assert main(["data", cfg, "--csv", str(tmp_path / "d.csv")]) == 0
     lines = (tmp_path / "d.csv").read_text().splitlines()
     assert lines[0] == "x1,x2,label,set" and len(lines) == 41
+
+
+@pytest.mark.parametrize("cmd", ["train", "backprop"])
+def test_no_training_points_is_refused_in_one_line(tmp_path, cmd):
+    """Every point held out for testing: refused with exit 2 (train looped for ever waiting for an epoch that a
+    session with no training rows never runs)."""
+    cfg = write(tmp_path, {"data": {"x": [[0, 0], [1, 1], [2, 2]], "y": [0, 1, 0], "test": [1, 1, 1]}})
+    args = [cmd, cfg, *(["--epochs", "3", "--quiet", "--out", str(tmp_path / "o")] if cmd == "train" else [])]
+    r = subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stderr[-500:]
+    assert r.stderr.splitlines()[-1] == "config error: data: no training points (every point is a test point)"
