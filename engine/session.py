@@ -96,6 +96,7 @@ class Session:
         self.snapshots = Snapshots()
         self.snapshots.add(self.epoch, self.state.params)
         self.divergence: Divergence | None = None
+        self.inspected_steps = 0  # steps applied from the step inspector: in the weights, not in the epoch count
         self._load_arrays()
 
     def _load_arrays(self) -> None:
@@ -281,6 +282,7 @@ class Session:
         """Make an inspected step real: its new weights and optimiser state become the session's."""
         self.set_params(step.new_params)
         self.state = self.state._replace(opt_state=opt_state)
+        self.inspected_steps += 1
 
     def report(self, test: bool = True) -> dict:
         x, y = self.dataset.part(test)

@@ -519,8 +519,14 @@ def divergence_text(d, epoch: int) -> str:
     ).format(at=d.epoch, where=where, epoch=f"{epoch:,}")
 
 
-def epoch_label(epoch: int) -> str:
-    return _("Epoch {n}").format(n=f"{epoch:,}")
+def epoch_label(s: Session) -> str:
+    """The epoch counter, with the steps applied from the step inspector (they change the weights, not the
+    epoch count)."""
+    label = _("Epoch {n}").format(n=f"{s.epoch:,}")
+    k = s.inspected_steps
+    if k:
+        label += " " + (_("+ 1 inspected step") if k == 1 else _("+ {k} inspected steps").format(k=k))
+    return label
 
 
 def transport(p: Page):
@@ -559,7 +565,7 @@ def transport(p: Page):
             ).format(n=f"{capped:,}")
         )
     counter = t[5].empty()
-    counter.markdown("### " + epoch_label(s.epoch))
+    counter.markdown("### " + epoch_label(s))
     compiled_s = programs.take_compile_seconds()  # this run's callbacks (Step on a new network) compiled so long
     if compiled_s >= 0.05:  # a toast: a caption under the counter pushed the board down while it showed
         st.toast(
@@ -656,8 +662,9 @@ def board(p: Page, drawing: dict, present: bool):
     if not drawing["log_y"]:
         base["figs"]["loss"]["layout"]["yaxis"]["type"] = "linear"
         base["figs_key"] += "-lin"
+    inspected = p.inspect if p.tab == "Step inspector" else None
     ctx = bd.board_context(
-        s, drawing["mode"], drawing["label"], drawing["target"], drawing["show_test"], present, _(PLAY_HINT)
+        s, drawing["mode"], drawing["label"], drawing["target"], drawing["show_test"], present, _(PLAY_HINT), inspected
     )
     frame = bd.frame(s, p.seq, base["figs_key"], p.acks, show_test=drawing["show_test"], view=extent)
     bd.component()(
@@ -748,7 +755,7 @@ def play(p: Page, counter, frame, speed: int) -> None:
                 train(n)
         p.seq += 1
         frames.html(bd.frame_html("main", frame(s, p.seq, acks=p.acks)))
-        counter.markdown("### " + epoch_label(s.epoch))
+        counter.markdown("### " + epoch_label(s))
         if not p.playing:  # diverged
             st.rerun()
         time.sleep(max(0.0, 1.0 / FPS - (time.perf_counter() - t0)))

@@ -110,6 +110,7 @@ class BoardContext(TypedDict):
     zero_gradients: str  # the gradient chart's note when every gradient is exactly 0 (the page's language)
     max_unacked: int  # strokes the board keeps resending until a frame acknowledges them
     plotly_src: str  # plotly.js, relative to the page (served by playground/serve.py)
+    inspected: list[float] | None  # the point open in the step inspector (x₁, x₂; on a 1-D board x, target)
 
 
 class Traces(TypedDict):
@@ -384,8 +385,20 @@ def frame_html(board_id: str, f: Frame) -> str:
 
 
 def board_context(
-    s: Session, tool: Tool, label: int, target: float, show_test: bool, big: bool, hint: str
+    s: Session,
+    tool: Tool,
+    label: int,
+    target: float,
+    show_test: bool,
+    big: bool,
+    hint: str,
+    inspected: int | None = None,
 ) -> BoardContext:
+    """`inspected`: the index of the point open in the step inspector (marked on the board)."""
+    ds = s.dataset
+    point = None
+    if inspected is not None and 0 <= inspected < ds.n:
+        point = [float(ds.x[inspected, 0]), float(ds.x[inspected, 1] if ds.dim == 2 else ds.y[inspected, 0])]
     return {
         "tool": tool,
         "label": label,
@@ -400,4 +413,5 @@ def board_context(
         "zero_gradients": _("Every ‖∂L/∂W‖ is exactly 0:<br>no weight changes"),
         "max_unacked": MAX_UNACKED,
         "plotly_src": resources.plotly_url(),
+        "inspected": point,
     }

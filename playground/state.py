@@ -163,7 +163,10 @@ def page_css(hidden: set[str], present: bool) -> str:
     rules = [
         ".block-container{padding-top:1.2rem;padding-bottom:1rem}",
         # a wide inspector equation (5–6-neuron layers) scrolls sideways instead of being cut off
-        ".katex-display{overflow-x:auto;overflow-y:hidden;padding:2px 0 6px}",
+        # with a scrollbar one can see (Streamlit's theme hides them until hovered: the cut-off matrix looked
+        # like the whole equation)
+        ".katex-display{overflow-x:auto;overflow-y:hidden;padding:2px 0 6px;"
+        "scrollbar-width:auto;scrollbar-color:#9aa3ad #eef0f3}",
         # Streamlit's header is opaque once the sidebar is folded and would cover Play and the epoch counter:
         # see-through, and clicks pass to the page except on its own buttons (», the menu)
         'header[data-testid="stHeader"]{background:transparent!important}',

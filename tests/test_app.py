@@ -420,6 +420,13 @@ def test_worked_example_preset_opens_the_inspector_with_correct_numbers():
     assert any("Applied the inspected step" in w.value for w in at.success)
     tex = "\n".join(str(e.proto) for e in at.get("latex"))
     assert "0.1013 & 0.3011" in tex  # the new W⁽¹⁾ is now the "before" of the next step
+    assert epoch_text(at) == "### Epoch 0 + 1 inspected step"  # the weights moved: the counter says so
+    click(at, "Apply this step")
+    assert epoch_text(at) == "### Epoch 0 + 2 inspected steps"
+    click(at, "Step")
+    assert epoch_text(at) == "### Epoch 1 + 2 inspected steps"
+    click(at, "Reset")
+    assert epoch_text(at) == "### Epoch 0"
 
 
 def test_a_held_out_point_can_be_inspected_but_not_trained_on():
@@ -710,3 +717,18 @@ def test_settings_that_keep_the_weights_go_on_training_and_a_new_network_says_it
         "A new network (layers, features, activation, initialiser or seed): training starts again at epoch 0."
     ]
     assert s is not at.session_state.page.session
+
+
+def test_the_inspected_point_is_marked_on_the_board():
+    from engine.config import parse_config
+    from engine.session import Session
+    from playground import board as bd
+
+    s = Session(parse_config({"data": {"generator": "xor", "n": 40}}))
+    ctx = bd.board_context(s, "inspect", 0, 0.0, True, False, "hint", inspected=7)
+    assert ctx["inspected"] == [float(s.dataset.x[7, 0]), float(s.dataset.x[7, 1])]
+    assert bd.board_context(s, "add", 0, 0.0, True, False, "hint")["inspected"] is None
+    assert bd.board_context(s, "add", 0, 0.0, True, False, "hint", inspected=40)["inspected"] is None  # stale
+    curve = Session(parse_config({"problem": "regression", "data": {"generator": "sine", "n": 30}}))
+    ctx = bd.board_context(curve, "inspect", 0, 0.0, True, False, "hint", inspected=3)
+    assert ctx["inspected"] == [float(curve.dataset.x[3, 0]), float(curve.dataset.y[3, 0])]  # x and its target

@@ -144,8 +144,13 @@ def test_clicking_a_point_opens_it_in_the_step_inspector(page):
     page.locator(".katex").first.wait_for(timeout=30_000)
     assert page.get_by_role("tab", name="Step inspector").get_attribute("aria-selected") == "true"
     assert board_points(page) == before  # inspecting adds no point
+    marked = page.evaluate("() => window.__bpBoards.main.ctx.inspected")  # the board rings the point
+    clicked = page.evaluate("() => { const t = document.querySelector('.bp-board').data[1]; return [t.x[0], t.y[0]]; }")
+    assert marked == pytest.approx(clicked, abs=1e-3)  # (the frame rounds the points it draws)
     page.get_by_role("button", name="Apply this step").click()
     page.get_by_text("Applied the inspected step").wait_for(timeout=30_000)
+    assert "+ 1 inspected step" in page.locator(".st-key-sec_transport h3").first.inner_text()
+    page.locator(".bp-wrap").screenshot(path=str(Path(os.environ.get("BP_SHOTS", "/tmp")) / "inspected.png"))
 
 
 def test_preset_from_the_menu_opens_with_its_caption(page):

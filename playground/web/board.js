@@ -66,6 +66,7 @@
  * @property {string} zero_gradients  the gradient chart's note when every gradient is exactly 0
  * @property {number} max_unacked  strokes resent until a frame acknowledges them (board.MAX_UNACKED)
  * @property {string} plotly_src  plotly.js, relative to the page
+ * @property {number[]|null} inspected  the point open in the step inspector, marked on the board
  */
 /**
  * @typedef {Object} Traces  which trace of each figure is restyled (the gradient chart: trace l is layer l)
@@ -231,6 +232,13 @@ function drawInk(st) {
     }
     g.strokeStyle = st.ctx.mistake || "#1a1a1a"; g.globalAlpha = 0.7; g.lineWidth = 1.3; g.stroke();
     g.globalAlpha = 1;
+  }
+  const q = st.ctx.inspected;
+  if (q) { // the step inspector's point: a gold ring with a dark edge, clear of a mistake's ring
+    const px = ox + ax.x.d2p(q[0]), py = oy + ax.y.d2p(q[1]);
+    g.beginPath(); g.arc(px, py, 10.5, 0, 2 * Math.PI);
+    g.lineWidth = 4; g.strokeStyle = "#1a1a1a"; g.stroke();
+    g.lineWidth = 2.5; g.strokeStyle = "#f5b700"; g.stroke();
   }
   for (const s of st.pending) for (const p of s.pts) {
     g.beginPath();
