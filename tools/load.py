@@ -1,7 +1,11 @@
 """Load the playground over Streamlit's own websocket protocol and watch the server process.
 
     python -m tools.load --networks 200          # fresh sessions one after another, a different network each
-    python -m tools.load --clients 10 --play 5   # ten sessions playing at once: ForwardMsgs/s and bytes per message
+    python -m tools.load --clients 10 --play 5   # ten sessions playing at once: frames/s, epochs/s, bytes per
+                                                 # message, click → ack, server memory
+    python -m tools.load --clients 30 --heavy    # 29 default sessions + 1 heavy one (8 × 32 on 2,000 points,
+                                                 # batch 1, top speed)
+    python -m tools.load --clients 6 --url http://127.0.0.1:8080   # through a proxy (deploy/nginx.conf)
 
 The tool starts `streamlit run playground/serve.py` on a free loopback port (127.0.0.1 only) and speaks the
 protocol of Streamlit's frontend directly: a websocket on `/_stcore/stream` with the subprotocol `streamlit`,
@@ -9,6 +13,23 @@ protocol of Streamlit's frontend directly: a websocket on `/_stcore/stream` with
 widget states hold that button's id with `trigger_value`; the ids come from the button elements of the deltas.
 No Origin header is sent, so the server accepts the connection without XSRF cookie (it only skips reading auth
 cookies). Bytes are websocket payload bytes (after permessage-deflate decompression).
+
+A point drawn on the board is what board.js sends: the board component's trigger aggregator widget
+(`$$STREAMLIT_INTERNAL_KEY_<board id>__events`) with `[{"event": "stroke", "value": {"batch": [...]}}]`, the new
+stroke together with every one not acknowledged yet. While playing, each client draws a point every
+`--click-every` s and erases it the next time (the data keeps its size, so no new padded bucket compiles);
+click → acknowledgement is the time from a stroke's first sending until a ForwardMsg carries its id (the frames'
+`acks`, streamed or in the board's own data), whatever the frame format around it. A stroke can be dropped when
+the run that applies it is interrupted by the next rerun (a click on Pause right after it): the board's next
+stroke brings it again; after Play the tool resends what is still unacknowledged every 2 s. The `resent` column
+counts strokes that went more than once.
+
+With `--url` the tool starts no server and connects to that address (a proxy in front of replicas, or a server
+for a class) like a browser: it loads the page and `/_stcore/health` first and keeps their cookies (the proxy's
+affinity cookie, Streamlit's XSRF cookie), sends them and an Origin header with the websocket; it can upload a
+file to the session (`--upload-bytes`, the HTTP request that must reach the session's replica) and, at the end,
+reconnect with the session's id (`--reconnect`, as the frontend does after a network blip): the session resumes,
+at the same epoch, only on the replica that holds it. Server memory is not sampled then (not our process).
 
 Every loop is bounded in count and time; the server is stopped at the end (also on Ctrl-C).
 """
@@ -20,8 +41,11 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import json
+import math
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -29,12 +53,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+from http.cookies import SimpleCookie
 from pathlib import Path
 
+from streamlit.components.v2.bidi_component.constants import EVENT_DELIM
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Common_pb2 import StringArray
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
@@ -47,6 +77,15 @@ FINISHED_OK = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
 EPOCH_RE = re.compile(r"###\s*Epoch\s+([\d,]+)")
 COMPILE_RE = re.compile(r"Compiling (\S+)")  # jax_log_compiles: "Compiling <name> with global shapes and types …"
 DEFAULT_QUERY = "gen=moons&hidden=4,4&act=elu&opt=adam"
+HEAVY_QUERY = "hidden=32,32,32,32,32,32,32,32&n=2000&batch=1"  # with the default query's other settings
+TOP_SPEED = 500  # epochs per frame: the speed slider's last step (playground/state.py SPEEDS)
+SPEED_LABEL = "Speed"  # the speed slider's label starts so
+BOARD_COMPONENT = "backprop_board"  # playground/board.py component(): its name is in the element's component_name
+XSRF_COOKIE = "_streamlit_xsrf"
+ACK_TIMEOUT_S = 10.0  # a stroke not acknowledged this long is an error
+RESEND_S = 2.0  # after Play: unacknowledged strokes go again this often (as the board's next stroke takes them)
+MAX_UNACKED = 200  # strokes one batch carries (playground/board.py MAX_UNACKED)
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy from the env
 
 
 # ---- the server ---------------------------------------------------------------------------------------------
@@ -94,6 +133,11 @@ class Server:
         return f"ws://{HOST}:{self.port}/_stcore/stream"
 
     def start(self, timeout_s: float = 120.0) -> None:
+        self.launch()
+        self.wait_ready(timeout_s)
+
+    def launch(self) -> None:
+        """Start the process; returns at once."""
         cmd = [
             sys.executable,
             "-m",
@@ -115,14 +159,17 @@ class Server:
         ]
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+
+    def wait_ready(self, timeout_s: float = 120.0) -> None:
+        """Until /_stcore/health answers 200 (start() without waiting: launch several, then wait for each)."""
+        assert self.proc is not None
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.proc.returncode}; see {self.log_path}")
             with (
                 contextlib.suppress(OSError),
-                opener.open(f"http://{HOST}:{self.port}/_stcore/health", timeout=2) as r,
+                OPENER.open(f"http://{HOST}:{self.port}/_stcore/health", timeout=2) as r,
             ):
                 if r.status == 200:
                     return
@@ -168,16 +215,52 @@ class Server:
 
 
 # ---- one browser tab, protocol only ---------------------------------------------------------------------------
-class Client:
-    """One session: what Streamlit's frontend sends and the ForwardMsgs it gets, counted."""
+def ws_url(url: str) -> str:
+    """The websocket address for a page address (http://host:port[/base]) or a websocket address as given."""
+    u = urllib.parse.urlsplit(url)
+    if u.scheme in ("ws", "wss"):
+        return url
+    if u.scheme not in ("http", "https"):
+        raise ValueError(f"not an http(s) or ws(s) address: {url!r}")
+    base = u.path.rstrip("/")
+    return urllib.parse.urlunsplit(("wss" if u.scheme == "https" else "ws", u.netloc, f"{base}/_stcore/stream", "", ""))
 
-    def __init__(self, url: str, query: str) -> None:
-        self.url = url
+
+def trigger_id(component_id: str) -> str:
+    """The id of a Components v2 element's trigger aggregator widget (what setTriggerValue sends)."""
+    return f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{component_id}{EVENT_DELIM}events"
+
+
+def csv_bytes(n: int) -> bytes:
+    """About n bytes of a points CSV (what a student uploads)."""
+    rows = [b"x1,x2,label"]
+    size, i = len(rows[0]) + 1, 0
+    while size < n:
+        row = f"{(i % 97) / 48.5 - 1:.4f},{(i % 89) / 44.5 - 1:.4f},{i % 2}".encode()
+        rows.append(row)
+        size += len(row) + 1
+        i += 1
+    return b"\n".join(rows)[:n]
+
+
+class Client:
+    """One session: what Streamlit's frontend sends and the ForwardMsgs it gets, counted.
+
+    `cookies` are sent with the websocket and every HTTP request (a browser's cookie jar for this address);
+    `origin` is sent as the websocket's Origin header (a browser always sends one; None sends none)."""
+
+    def __init__(self, url: str, query: str, cookies: dict[str, str] | None = None, origin: str | None = None) -> None:
+        self.url = ws_url(url)
         self.query = query
+        self.cookies = dict(cookies or {})
+        self.origin = origin
         self.ws: ClientConnection | None = None
+        self.session_id = ""  # the server's id of this session (NewSession.initialize)
         self.page_hash = ""
         self.buttons: dict[str, str] = {}  # label -> widget id, from the latest deltas
+        self.sliders: dict[str, str] = {}  # label -> widget id (sliders and select sliders)
         self.numbers: dict[str, float] = {}  # number input label -> the value it shows
+        self.board_id = ""  # the board component's element id
         self.epoch: int | None = None
         self.msgs = 0
         self.bytes = 0
@@ -185,11 +268,30 @@ class Client:
         self.exceptions: list[str] = []
         self.warnings: list[str] = []
         self.events: list[str] = []
+        self.strokes = 0
+        self.unacked: dict[str, tuple[float, dict]] = {}  # stroke id -> (first sent, monotonic; the stroke)
+        self.resent = 0  # strokes sent again in a later batch (not acknowledged by then)
+        self.ack_s: list[float] = []  # click → acknowledgement, one per acknowledged stroke
 
-    async def open(self) -> None:
+    @property
+    def http_base(self) -> str:
+        """The page's address (no trailing slash)."""
+        u = urllib.parse.urlsplit(self.url)
+        path = u.path.removesuffix("/_stcore/stream")
+        return urllib.parse.urlunsplit(("https" if u.scheme == "wss" else "http", u.netloc, path, "", ""))
+
+    async def open(self, resume: bool = False) -> None:
+        """Connect. With `resume`, ask for this client's session back (the frontend's reconnect: the subprotocol
+        list carries the XSRF token and the session id; a server that does not hold the session makes a new one)."""
+        protocols = ["streamlit"]
+        if resume and self.session_id:
+            protocols += [self.cookies.get(XSRF_COOKIE) or "none", self.session_id]
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else None
         self.ws = await connect(
             self.url,
-            subprotocols=[Subprotocol("streamlit")],
+            subprotocols=[Subprotocol(p) for p in protocols],
+            origin=self.origin,  # type: ignore[arg-type]  # websockets' Origin is a str subtype
+            additional_headers=headers,
             proxy=None,
             max_size=None,
             open_timeout=30,
@@ -202,6 +304,61 @@ class Client:
                 await self.ws.close()
             self.ws = None
 
+    # -- HTTP, as the browser does it next to the websocket --
+    def _http(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> int:
+        """One request with this client's cookies; keeps the cookies the answer sets. Returns the status (0: the
+        connection closed without an answer)."""
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        req = urllib.request.Request(self.http_base + path, data=body, method=method, headers=h)
+        try:
+            with OPENER.open(req, timeout=60) as r:
+                status, got = r.status, r.headers
+                r.read()
+        except urllib.error.HTTPError as e:
+            status, got = e.code, e.headers
+            e.read()
+        except (urllib.error.URLError, ConnectionError):  # e.g. an upload refused while it was still being sent
+            return 0
+        for value in got.get_all("Set-Cookie") or []:
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(value)
+            self.cookies.update({k: m.value for k, m in jar.items()})
+        return status
+
+    async def visit(self) -> None:
+        """Load the page and the health check, as a browser does before it opens the websocket (their cookies:
+        a proxy's affinity cookie, Streamlit's XSRF cookie)."""
+        for path in ("/", "/_stcore/health"):
+            status = await asyncio.to_thread(self._http, "GET", path)
+            if status != 200:
+                raise RuntimeError(f"GET {path} answered {status}")
+
+    async def upload(self, nbytes: int) -> int:
+        """Upload a CSV of about nbytes to this session, as st.file_uploader does (PUT
+        /_stcore/upload_file/<session>/<file>), then delete it. Streamlit answers 400 where the session is not
+        this process's (no affinity), 413 over server.maxUploadSize. Returns the PUT's status."""
+        if not self.session_id:
+            raise RuntimeError("no session id yet (load the page first)")
+        boundary = "bp" + secrets.token_hex(8)
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="points.csv"\r\n'
+                "Content-Type: text/csv\r\n\r\n"
+            ).encode()
+            + csv_bytes(nbytes)
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        path = f"/_stcore/upload_file/{self.session_id}/{secrets.token_hex(8)}"
+        xsrf = {"X-Xsrftoken": self.cookies.get(XSRF_COOKIE, "")}
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", **xsrf}
+        status = await asyncio.to_thread(self._http, "PUT", path, body, headers)
+        if status == 204:
+            await asyncio.to_thread(self._http, "DELETE", path, None, xsrf)
+        return status
+
+    # -- the protocol --
     async def rerun(self, widgets: list[WidgetState] | None = None) -> None:
         msg = BackMsg()
         cs = msg.rerun_script
@@ -221,16 +378,52 @@ class Client:
     async def click(self, match: str) -> None:
         await self.rerun([WidgetState(id=self.button(match), trigger_value=True)])
 
+    async def choose(self, label_start: str, option: str) -> None:
+        """Set the select slider whose label starts with `label_start` to this option (its shown text)."""
+        wid = next((w for label, w in self.sliders.items() if label.startswith(label_start)), None)
+        if wid is None:
+            raise LookupError(f"no slider {label_start!r} on the page (saw {sorted(self.sliders)[:12]})")
+        await self.rerun([WidgetState(id=wid, string_array_value=StringArray(data=[option]))])
+
+    async def stroke(self, tool: str, pts: list[list[float]], radius: float = 0.03, label: int = 0) -> str:
+        """Draw on the board as board.js does: the new stroke goes in the board's `stroke` trigger together with
+        every stroke not acknowledged yet (a script run that a newer rerun interrupts can drop a trigger: the
+        board's next stroke brings it again). Returns its id."""
+        if not self.board_id:
+            raise RuntimeError("no board on the page")
+        self.strokes += 1
+        sid = f"ld{self.strokes}x{secrets.token_hex(4)}"
+        stroke = {"id": sid, "tool": tool, "label": label, "target": 0.0, "radius": radius, "pts": pts}
+        self.resent += len(self.unacked)
+        self.unacked[sid] = (time.monotonic(), stroke)
+        await self._send_outbox()
+        return sid
+
+    async def resend(self) -> None:
+        """Send the strokes not acknowledged yet again (what the board's next stroke would carry)."""
+        self.resent += len(self.unacked)
+        await self._send_outbox()
+
+    async def _send_outbox(self) -> None:
+        batch = [st for _, st in self.unacked.values()][-MAX_UNACKED:]
+        payload = [{"event": "stroke", "value": {"batch": batch}}]
+        await self.rerun([WidgetState(id=trigger_id(self.board_id), json_trigger_value=json.dumps(payload))])
+
     def _take(self, raw: bytes | str) -> int | None:
         """Count one ForwardMsg and read what the tool needs from it; the script-finished status, if any."""
         data = raw if isinstance(raw, bytes) else raw.encode()
         self.msgs += 1
         self.bytes += len(data)
+        if self.unacked:  # a stroke's id in any message: the page has applied it (the frames' acks)
+            now = time.monotonic()
+            for sid in [s for s in self.unacked if s.encode() in data]:
+                self.ack_s.append(now - self.unacked.pop(sid)[0])
         fm = ForwardMsg()
         fm.ParseFromString(data)
         kind = fm.WhichOneof("type")
         if kind == "new_session":
             self.page_hash = fm.new_session.page_script_hash or self.page_hash
+            self.session_id = fm.new_session.initialize.session_id or self.session_id
         elif kind == "page_info_changed":
             self.query = fm.page_info_changed.query_string  # the app rewrites the URL; the browser follows
         elif kind == "session_event":
@@ -242,6 +435,10 @@ class Client:
             ek = el.WhichOneof("type")
             if ek == "button":
                 self.buttons[el.button.label] = el.button.id
+            elif ek == "slider":
+                self.sliders[el.slider.label] = el.slider.id
+            elif ek == "bidi_component" and BOARD_COMPONENT in el.bidi_component.component_name:
+                self.board_id = el.bidi_component.id
             elif ek == "number_input":
                 ni = el.number_input
                 self.numbers[ni.label] = ni.value if ni.set_value else ni.default
@@ -268,16 +465,42 @@ class Client:
             if status is not None and status != FINISHED_EARLY:
                 return status
 
-    async def pump(self, seconds: float) -> None:
-        """Read whatever comes for this long (Play streams frames)."""
+    async def pump(self, seconds: float, click_every: float = 0.0, ack_timeout_s: float = ACK_TIMEOUT_S) -> None:
+        """Read whatever comes for this long (Play streams frames). With `click_every`, draw a point on the board
+        that often and erase it the next time (a user clicking and clicking again)."""
         assert self.ws is not None
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
+        now = time.monotonic()
+        deadline = now + seconds
+        next_click = now + click_every / 2 if click_every > 0 else math.inf
+        spot = [[0.05 * (secrets.randbelow(9) - 4), 0.05 * (secrets.randbelow(9) - 4)]]  # near the board's middle
+        while (left := deadline - (now := time.monotonic())) > 0:
+            if now >= next_click:
+                if self.unacked and now - min(t for t, _ in self.unacked.values()) > ack_timeout_s:
+                    raise TimeoutError(f"a stroke drawn {ack_timeout_s:.0f} s ago is not acknowledged")
+                await self.stroke("add" if self.strokes % 2 == 0 else "erase", spot)
+                next_click += click_every
+                continue
             try:
-                raw = await asyncio.wait_for(self.ws.recv(), left)
+                raw = await asyncio.wait_for(self.ws.recv(), min(left, next_click - now))
             except TimeoutError:
-                break
+                continue
             self._take(raw)
+
+    async def settle_strokes(self, timeout_s: float = ACK_TIMEOUT_S) -> None:
+        """Read until every stroke sent is acknowledged (or raise); strokes still waiting after RESEND_S go again,
+        as the user's next stroke would take them (a click on Pause right after a stroke can interrupt the run
+        that applies it)."""
+        assert self.ws is not None
+        deadline = time.monotonic() + timeout_s
+        sent = time.monotonic()
+        while self.unacked and (left := deadline - (now := time.monotonic())) > 0:
+            if now - sent >= RESEND_S:
+                await self.resend()
+                sent = now
+            with contextlib.suppress(TimeoutError):
+                self._take(await asyncio.wait_for(self.ws.recv(), min(left, RESEND_S)))
+        if self.unacked:
+            raise TimeoutError(f"{len(self.unacked)} strokes not acknowledged within {timeout_s:.0f} s")
 
 
 async def load_page(c: Client) -> None:
@@ -421,78 +644,208 @@ async def networks_mode(args: argparse.Namespace, server: Server) -> int:
 
 
 # ---- mode 2: clients playing at once ----------------------------------------------------------------------------
+def merge_query(base: str, extra: str) -> str:
+    """`base` with the keys of `extra` set to extra's values."""
+    q = dict(urllib.parse.parse_qsl(base, keep_blank_values=True))
+    q.update(urllib.parse.parse_qsl(extra, keep_blank_values=True))
+    return urllib.parse.urlencode(q, safe=",")
+
+
+@dataclasses.dataclass
+class Player:
+    """What one client does: its page's query, and a speed it chooses before Play (None: the page's default)."""
+
+    query: str
+    speed: int | None = None
+    kind: str = "default"
+    cookies: dict[str, str] | None = None  # a browser that has visited before (None: the first visit sets them)
+
+
+@dataclasses.dataclass
+class PlayOptions:
+    play_s: float = 3.0
+    click_every: float = 2.0  # s between strokes while playing (0: none)
+    visit: bool = False  # load / and /_stcore/health first and keep their cookies (a browser; through a proxy)
+    upload_bytes: int = 0  # upload a CSV this big to the session before Play (0: none)
+    reconnect: bool = False  # after Pause, reconnect with the session's id: it must resume at the same epoch
+    ack_timeout_s: float = ACK_TIMEOUT_S  # a stroke not acknowledged this long is an error
+
+
 @dataclasses.dataclass
 class PlayResult:
     client: int
+    kind: str
     ok: bool
     error: str
     msgs: int
     bytes: int
     seconds: float
     frames: int
+    epochs: int  # trained in the Play window
     epoch: int | None
+    ack_s: list[float]  # click → acknowledgement of each stroke (from its first sending)
+    resent: int  # strokes that went again in a later batch, not acknowledged by then
+    session_id: str
+    cookies: dict[str, str]  # the client's cookies at the end (a proxy's affinity cookie among them)
+    upload_status: int | None  # the PUT's HTTP status (204: stored in this session)
+    resumed: bool | None  # reconnect: the same session came back at the same epoch
 
 
-async def one_player(i: int, url: str, query: str, play_s: float, ready: list[int], start: asyncio.Event) -> PlayResult:
-    c = Client(url, query)
-    error, msgs, nbytes, secs, frames = "", 0, 0, 0.0, 0
+async def one_player(
+    i: int, url: str, player: Player, opts: PlayOptions, ready: list[int], start: asyncio.Event
+) -> PlayResult:
+    c = Client(url, player.query, cookies=player.cookies)
+    if opts.visit:
+        c.origin = c.http_base  # a browser sends its page's origin with the websocket
+    error, msgs, nbytes, secs, frames, epochs = "", 0, 0, 0.0, 0, 0
+    upload_status: int | None = None
+    resumed: bool | None = None
     try:
+        if opts.visit:
+            await c.visit()
         await load_page(c)
+        if player.speed is not None:
+            await c.choose(SPEED_LABEL, str(player.speed))
+            if (status := await c.until_finished()) != FINISHED_OK:
+                raise RuntimeError(f"the speed's run ended with status {status}")
         await step10(c, c.epoch or 0)  # the training program compiles here, not in the measured window
+        if opts.upload_bytes:
+            upload_status = await c.upload(opts.upload_bytes)
+            if upload_status != 204:
+                raise RuntimeError(f"upload to the session answered {upload_status}")
         ready.append(i)
         await start.wait()
-        m0, b0, f0, t0 = c.msgs, c.bytes, c.epoch_updates, time.monotonic()
+        m0, b0, f0, e0, t0 = c.msgs, c.bytes, c.epoch_updates, c.epoch or 0, time.monotonic()
         await c.click("Play")
-        await c.pump(play_s)
+        await c.pump(opts.play_s, opts.click_every, opts.ack_timeout_s)
         msgs, nbytes, frames, secs = c.msgs - m0, c.bytes - b0, c.epoch_updates - f0, time.monotonic() - t0
+        epochs = (c.epoch or 0) - e0
         await c.click("Pause")
         status = await c.until_finished()
+        await c.settle_strokes(opts.ack_timeout_s)
         if status != FINISHED_OK:
             error = f"Pause run ended with status {status}"
         elif c.exceptions:
             error = c.exceptions[0]
+        if opts.reconnect and not error:
+            sid, epoch = c.session_id, c.epoch
+            await c.close()
+            c.session_id = sid
+            await c.open(resume=True)
+            await c.rerun()
+            if (status := await c.until_finished()) != FINISHED_OK:
+                raise RuntimeError(f"the run after reconnecting ended with status {status}")
+            resumed = c.session_id == sid and c.epoch == epoch
+            if not resumed:
+                error = f"reconnected to session {c.session_id[:8]} at epoch {c.epoch}, not {sid[:8]} at {epoch}"
     except Exception as e:
         error = f"{type(e).__name__}: {e}"[:300]
         if c.exceptions:
             error = f"page exception {c.exceptions[0]} ({error})"[:300]
     finally:
         await c.close()
-    return PlayResult(i, not error, error, msgs, nbytes, secs, frames, c.epoch)
+    return PlayResult(
+        i,
+        player.kind,
+        not error,
+        error,
+        msgs,
+        nbytes,
+        secs,
+        frames,
+        epochs,
+        c.epoch,
+        c.ack_s,
+        c.resent,
+        c.session_id,
+        dict(c.cookies),
+        upload_status,
+        resumed,
+    )
 
 
-async def play_mode(args: argparse.Namespace, server: Server) -> int:
-    before = server.sample()
+async def run_players(url: str, players: list[Player], opts: PlayOptions) -> tuple[float, list[PlayResult]]:
+    """Every client loads the page and steps first; then all press Play together (a bounded wait).
+    Returns the seconds until they were ready and the results."""
     ready: list[int] = []
     start = asyncio.Event()
-    tasks = [
-        asyncio.create_task(one_player(i, server.url, args.query, args.play, ready, start)) for i in range(args.clients)
-    ]
-    # every client loads the page and steps first; then all press Play together (a bounded wait)
+    tasks = [asyncio.create_task(one_player(i, url, p, opts, ready, start)) for i, p in enumerate(players)]
     t0 = time.monotonic()
     while time.monotonic() - t0 < 2 * RUN_TIMEOUT_S and len(ready) + sum(t.done() for t in tasks) < len(tasks):
         await asyncio.sleep(0.2)
-    print(f"{len(ready)} clients ready in {time.monotonic() - t0:.1f} s; Play", flush=True)
+    ready_s = time.monotonic() - t0
     start.set()
-    results = await asyncio.wait_for(asyncio.gather(*tasks), args.play + 2 * RUN_TIMEOUT_S)
-    after = server.sample()
-    print(f"Play mode: {args.clients} clients, Play for {args.play:g} s each, query {args.query}")
-    print(f"{'client':>6} {'msgs':>6} {'msgs/s':>7} {'B/msg':>8} {'KiB/s':>8} {'frames/s':>8} {'epoch':>8}  error")
+    results = await asyncio.wait_for(asyncio.gather(*tasks), opts.play_s + 3 * RUN_TIMEOUT_S)
+    return ready_s, list(results)
+
+
+def percentile(xs: list[float], q: float) -> float:
+    """The q-quantile (0..1) by nearest rank; nan for none."""
+    if not xs:
+        return math.nan
+    s = sorted(xs)
+    return s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))]
+
+
+def players_for(args: argparse.Namespace) -> list[Player]:
+    players = [Player(args.query) for _ in range(args.clients)]
+    if args.heavy:
+        players[-1] = Player(merge_query(args.query, HEAVY_QUERY), speed=TOP_SPEED, kind="heavy")
+    return players
+
+
+def report(results: list[PlayResult]) -> None:
+    print(
+        f"{'client':>6} {'kind':>7} {'msgs':>6} {'msgs/s':>7} {'B/msg':>8} {'KiB/s':>8} {'frames/s':>8} "
+        f"{'epochs/s':>8} {'epoch':>8} {'acks':>4} {'resent':>6} {'ack p50':>7} {'ack max':>7}  error"
+    )
     for r in results:
         rate = r.msgs / r.seconds if r.seconds else 0.0
+        ack = [a * 1000 for a in r.ack_s]
         print(
-            f"{r.client:>6} {r.msgs:>6} {rate:>7.1f} {r.bytes / max(r.msgs, 1):>8.0f} "
+            f"{r.client:>6} {r.kind:>7} {r.msgs:>6} {rate:>7.1f} {r.bytes / max(r.msgs, 1):>8.0f} "
             f"{r.bytes / 1024 / max(r.seconds, 1e-9):>8.1f} {r.frames / max(r.seconds, 1e-9):>8.1f} "
-            f"{r.epoch if r.epoch is not None else '-':>8}  {r.error}"
+            f"{r.epochs / max(r.seconds, 1e-9):>8.0f} {r.epoch if r.epoch is not None else '-':>8} "
+            f"{len(ack):>4} {r.resent:>6} {percentile(ack, 0.5):>7.0f} {max(ack, default=math.nan):>7.0f}  {r.error}"
         )
-    ok = [r for r in results if r.ok]
-    if ok:
+    for kind in sorted({r.kind for r in results}):
+        ok = [r for r in results if r.ok and r.kind == kind]
+        if not ok:
+            continue
+        secs = sum(r.seconds for r in ok)
+        ack = [a * 1000 for r in ok for a in r.ack_s]
         print(
-            f"all: {sum(r.msgs for r in ok) / sum(r.seconds for r in ok):.1f} msgs/s per client, "
+            f"{kind} ({len(ok)} ok): {sum(r.msgs for r in ok) / secs:.1f} msgs/s per client, "
             f"{sum(r.bytes for r in ok) / max(sum(r.msgs for r in ok), 1):.0f} B/msg, "
-            f"{sum(r.frames for r in ok) / sum(r.seconds for r in ok):.1f} frames/s per client"
+            f"{sum(r.frames for r in ok) / secs:.1f} frames/s and {sum(r.epochs for r in ok) / secs:.0f} epochs/s "
+            f"per client; click → ack over {len(ack)} strokes: "
+            f"p50 {percentile(ack, 0.5):.0f} ms, p95 {percentile(ack, 0.95):.0f} ms, "
+            f"max {max(ack, default=math.nan):.0f} ms, {sum(r.resent for r in ok)} resent"
         )
-    print(f"server: maps {before.maps} → {after.maps}, RSS {before.rss_mb:.0f} → {after.rss_mb:.0f} MB")
-    return 0 if len(ok) == len(results) else 1
+
+
+async def play_mode(args: argparse.Namespace, server: Server | None) -> int:
+    before = server.sample() if server else None
+    opts = PlayOptions(args.play, args.click_every, args.visit, args.upload_bytes, args.reconnect)
+    url = server.url if server else args.url
+    ready_s, results = await run_players(url, players_for(args), opts)
+    print(f"clients ready in {ready_s:.1f} s; Play")
+    heavy = f" (the last one heavy: {HEAVY_QUERY}, speed {TOP_SPEED})" if args.heavy else ""
+    print(
+        f"Play mode: {args.clients} clients{heavy},"
+        f" Play for {args.play:g} s each, a stroke every {args.click_every:g} s, query {args.query}, {url}"
+    )
+    report(results)
+    if server and before:
+        after = server.sample()
+        print(f"server: maps {before.maps} → {after.maps}, RSS {before.rss_mb:.0f} → {after.rss_mb:.0f} MB")
+    if args.reconnect or args.upload_bytes:
+        sessions = collections.Counter(r.session_id for r in results)
+        print(
+            f"affinity: {sum(r.upload_status == 204 for r in results)} uploads stored, "
+            f"{sum(bool(r.resumed) for r in results)} sessions resumed, {len(sessions)} distinct session ids"
+        )
+    return 0 if all(r.ok for r in results) else 1
 
 
 # ---- main -------------------------------------------------------------------------------------------------------
@@ -503,6 +856,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=0, help="play mode: this many clients at once")
     p.add_argument("--play", type=float, default=3.0, help="play mode: seconds of Play per client (default 3)")
     p.add_argument("--query", default=DEFAULT_QUERY, help=f"page query string (default {DEFAULT_QUERY})")
+    p.add_argument(
+        "--heavy", action="store_true", help=f"play mode: the last client is heavy ({HEAVY_QUERY}, speed 500)"
+    )
+    p.add_argument(
+        "--click-every", type=float, default=2.0, help="play mode: s between strokes drawn while playing (2; 0: none)"
+    )
+    p.add_argument(
+        "--url",
+        default=None,
+        help="play mode: connect to this running server or proxy (http://host:port) instead of starting one",
+    )
+    p.add_argument(
+        "--visit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="load the page and keep its cookies before the websocket, send an Origin (default: with --url)",
+    )
+    p.add_argument("--upload-bytes", type=int, default=0, help="play mode: upload a CSV this big to each session")
+    p.add_argument("--reconnect", action="store_true", help="play mode: reconnect after Pause; the session must resume")
     p.add_argument("--ttl", type=int, default=5, help="server.disconnectedSessionTTL in s (Streamlit's default 120)")
     p.add_argument("--prewarm", default=os.environ.get("BACKPROP_PREWARM", "1"), help="BACKPROP_PREWARM (1)")
     p.add_argument(
@@ -530,11 +902,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.clients = max(0, min(args.clients, 64))
     args.concurrency = max(1, min(args.concurrency, 16))
     args.play = max(0.5, min(args.play, 120.0))
+    args.click_every = max(0.0, min(args.click_every, 60.0))
+    args.upload_bytes = max(0, min(args.upload_bytes, 64 << 20))
+    if args.url and args.networks:
+        p.error("--url is for play mode (--clients N)")
+    if args.visit is None:
+        args.visit = bool(args.url)
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.url:  # someone else's server: nothing to start, nothing of its process to sample
+        try:
+            return asyncio.run(play_mode(args, None))
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            return 130
     cache_dir = tempfile.mkdtemp(prefix="load-jax-cache-") if args.jax_cache == "fresh" else None
     log_path = args.log or Path(tempfile.mkstemp(prefix="load-server-", suffix=".log")[1])
     env = {"BACKPROP_PREWARM": str(args.prewarm), "PYTHONUNBUFFERED": "1"}
