@@ -36,6 +36,8 @@ MAX_RACE_EPOCHS = 20_000
 MAX_STEPS_PER_CALL = 25_000  # per Play frame: TF Playground's default at 500 epochs per frame is 12,500
 MAX_POINT_WEIGHTS_PER_CALL = 200_000_000  # Σ over a frame's epochs of training points × weights
 MAX_RACE_STEPS = 1_000_000  # racers × epochs × steps per epoch, for one race
+MAX_RACE_POINT_WEIGHTS = 10_000_000_000  # racers × epochs × training points × weights, for one race (50 frames'
+# worth: a full-batch race of a big network takes few steps, each over every point)
 MAX_PROGRAM_SPECS = 32  # networks (specs) whose compiled programs a server process keeps, least recently used out
 MAX_SPECULATIVE_SPECS = 12  # of those compiled ahead by the warm-up, kept apart and evicted first
 MAX_SNAPSHOTS = 64  # weight snapshots a session keeps for the history scrubber (thinned as epochs grow)

@@ -177,18 +177,46 @@ class Race:
             ms.append(m)
         return jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *ms)
 
+    def bounds(self, epochs: int) -> None:
+        """Refuse a race past `limits.MAX_RACE_EPOCHS` epochs, `limits.MAX_RACE_STEPS` mini-batch steps in all, or
+        `limits.MAX_RACE_POINT_WEIGHTS` (racers × epochs × training points × weights: a full-batch race takes
+        one step an epoch, each over every point), in one line with the most epochs that fit all three."""
+        racers, per_epoch = len(self.racers), steps_per_epoch(self.dataset, self.base_spec)
+        points, weights = max(1, int((~self.dataset.test).sum())), int(self.theta0.size)
+        by_steps = limits.MAX_RACE_STEPS // (racers * per_epoch)
+        by_work = limits.MAX_RACE_POINT_WEIGHTS // (racers * points * weights)
+        most = f"{max(1, min(limits.MAX_RACE_EPOCHS, by_steps, by_work)):,}"
+        if epochs > limits.MAX_RACE_EPOCHS:
+            raise ConfigError("at most {most} epochs, got {epochs}", path="race", most=most, epochs=f"{epochs:,}")
+        if epochs > by_steps:
+            raise ConfigError(
+                "{racers} racers × {epochs} epochs × {steps} steps is more than one race may run here "
+                "({limit} steps); at most {most} epochs for this data and batch size",
+                path="race",
+                racers=racers,
+                epochs=f"{epochs:,}",
+                steps=f"{per_epoch:,}",
+                limit=f"{limits.MAX_RACE_STEPS:,}",
+                most=most,
+            )
+        if epochs > by_work:
+            raise ConfigError(
+                "{racers} racers × {epochs} epochs of {points} points × {weights} weights is more than one race "
+                "may run here ({limit} point-weights); at most {most} epochs for this network and data",
+                path="race",
+                racers=racers,
+                epochs=f"{epochs:,}",
+                points=f"{points:,}",
+                weights=f"{weights:,}",
+                limit=f"{limits.MAX_RACE_POINT_WEIGHTS:.0e}".replace("e+", "e"),
+                most=most,
+            )
+
     def run(self, epochs: int, snapshots: int = 20, progress: Callable[[float], None] | None = None) -> None:
         """Train every racer `epochs` more epochs, recording the path at least `snapshots` times (in compiled
-        chunk sizes, so between `snapshots` and 10× as many points). Refused (ConfigError) past
-        `limits.MAX_RACE_STEPS` mini-batch steps in all: one race must not hold a shared server for minutes."""
-        per_epoch = steps_per_epoch(self.dataset, self.base_spec)
-        steps = len(self.racers) * epochs * per_epoch
-        if steps > limits.MAX_RACE_STEPS:
-            most = max(1, limits.MAX_RACE_STEPS // (len(self.racers) * per_epoch))
-            raise ConfigError(
-                f"race: {len(self.racers)} racers × {epochs:,} epochs × {per_epoch:,} steps is more than one race may "
-                f"run here ({limits.MAX_RACE_STEPS:,} steps); at most {most:,} epochs for this data and batch size"
-            )
+        chunk sizes, so between `snapshots` and 10× as many points). Refused (ConfigError) past what one race may
+        cost a shared server (`bounds`): one race must not hold it for minutes."""
+        self.bounds(epochs)
         chunk = max(c for c in limits.EPOCH_CHUNKS if c <= max(1, epochs // snapshots))
         done = 0
         while done < epochs:
