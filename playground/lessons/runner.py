@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.config import Config, Optimizer, parse_config
+from engine.config import Config, ConfigError, Optimizer, parse_config
 from engine.inputs import steps_per_epoch
 from engine.race import Race
 from engine.session import Session
@@ -106,8 +106,11 @@ def run_step(step: Step, session_or_config: Session | Config | dict | None = Non
                 s.apply_step(st, opt_state)
     elif kind == "race":
         ds = s.dataset if s is not None else Session(cfg).dataset
-        race = Race(cfg, ds, racers(step, cfg))
-        race.run(step.run.epochs)
+        try:
+            race = Race(cfg, ds, racers(step, cfg))
+            race.run(step.run.epochs)
+        except ConfigError as e:  # past what one race may cost a shared server
+            raise LessonError(f"{step.where}: {e}") from None
         result.race = race
         result.tracks = _race_tracks(race, [r.id for r in step.run.racers])
     else:
