@@ -294,6 +294,15 @@ BAD = [
         "steps[0].reveal.text.zh: the two languages must show the same numbers; differs in {right}",
     ),
     (_set("steps[0].question.options[1].id", "yes"), "steps[0].question.options[1].id: 'yes' is used twice"),
+    (
+        _set("steps[1].claims", ["train_loss[fats] < 1"]),
+        "steps[1].claims[0]: [fats]: a name in brackets is a racer's or variant's id (fast, medium, slow); to index "
+        "by a fact, compute: g[layers - 1]",
+    ),
+    (
+        _set("steps[1].reveal.text.en", "Loss {train_loss[fats]:.3f}."),
+        "steps[1].reveal.text.en: {train_loss[fats]}: [fats] is not a number or an id (ids: fast, medium, slow)",
+    ),
 ]
 
 

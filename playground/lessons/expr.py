@@ -92,8 +92,14 @@ def check(text: Any, names: set[str], ids: set[str], functions: Mapping[str, Fun
         elif isinstance(n, ast.Subscript):
             walk(n.value)
             i = n.slice
-            if isinstance(i, ast.Name):
-                return  # an id, as in a format placeholder
+            if isinstance(i, ast.Name):  # an id, as in a format placeholder
+                if i.id not in ids:
+                    raise ExprError(
+                        f"[{i.id}]: a name in brackets is a racer's or variant's id"
+                        + (f" ({', '.join(sorted(ids))})" if ids else " (this run has none)")
+                        + "; to index by a fact, compute: g[layers - 1]"
+                    )
+                return
             if isinstance(i, (ast.Slice, ast.Tuple)):
                 raise ExprError("an index is a whole number or an id, e.g. g[0], g[-1] or train_loss[adam]")
             walk(i)  # a number computed from facts: g[layers - 1]

@@ -291,7 +291,7 @@ def reveal(step: Step, result: RunResult, lang: str = "en") -> str:
     options = {o.id: o.text.get(lang) for o in step.question.options}
     env = _Chain(
         numbers(step, result),
-        {"expected": shown(step, expected_answer(step, result), lang, result), "option": options},
+        {"expected": shown(step, expected_answer(step, result), lang, result, key=False), "option": options},
         result.facts,
     )
     template = step.reveal.text.get(lang)

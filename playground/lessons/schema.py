@@ -340,7 +340,7 @@ def _step(r: _Reader, v: Any, path: str, lesson: str, index: int) -> Step:
         raise r.fail(
             f"{path}.claims", "a fixed answer needs at least one claim: a fact of the run that shows it is right"
         )
-    reveal = _reveal(r, v["reveal"], f"{path}.reveal", run.kind, ids)
+    reveal = _reveal(r, v["reveal"], f"{path}.reveal", run.kind, ids, set(question.option_ids))
     return Step(lesson, index, setup, question, run, answer, tuple(claims), reveal)
 
 
@@ -564,8 +564,9 @@ def a_(what: str) -> str:
     }[what]
 
 
-def placeholders(template: str) -> set[str]:
-    """The root names of a template's placeholders ({g[0]:.1e} → g); ValueError for a broken template."""
+def placeholders(template: str, keys: set[str] | None = None) -> set[str]:
+    """The root names of a template's placeholders ({g[0]:.1e} → g); ValueError for a broken template, or for
+    an index in brackets that is neither a number nor one of `keys` (the run's ids, the options' ids)."""
     out = set()
     for _lit, field, _spec, conv in string.Formatter().parse(template):
         if field is None:
@@ -577,11 +578,15 @@ def placeholders(template: str) -> set[str]:
             raise ValueError(f"{{{field}}}: no attributes in a placeholder")
         if not root:
             raise ValueError("{} needs a name")
+        for k in re.findall(r"\[([^\]]*)\]", field):
+            if keys is not None and not k.isdigit() and k not in keys:
+                known = ", ".join(sorted(keys)) or "none here"
+                raise ValueError(f"{{{field}}}: [{k}] is not a number or an id (ids: {known})")
         out.add(root)
     return out
 
 
-def _reveal(r: _Reader, v: Any, path: str, kind: str, ids: set[str]) -> Reveal:
+def _reveal(r: _Reader, v: Any, path: str, kind: str, ids: set[str], options: set[str]) -> Reveal:
     r.obj(v, path, ("text",), ("numbers",))
     text = r.text(v["text"], f"{path}.text")
     numbers = v.get("numbers", {})
@@ -599,7 +604,7 @@ def _reveal(r: _Reader, v: Any, path: str, kind: str, ids: set[str]) -> Reveal:
     for lang in LANGS:
         p = f"{path}.text.{lang}"
         try:
-            names = placeholders(text.get(lang))
+            names = placeholders(text.get(lang), ids | options)
         except ValueError as e:
             raise r.fail(p, str(e)) from None
         for n in sorted(names - allowed):
