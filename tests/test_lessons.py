@@ -34,7 +34,8 @@ SHIPPED = (
     "zeros_init",
     "overfitting",
 )
-STEPS = [(name, i) for name in SHIPPED for i in range(len(lessons.load(name).steps))]
+# every lesson in the package (a teacher's new one too: its claims are checked like these)
+STEPS = [(name, i) for name in lessons.names() for i in range(len(lessons.load(name).steps))]
 _RESULTS: dict[tuple[str, int], RunResult] = {}
 _SECONDS: list[float] = []
 
@@ -51,7 +52,7 @@ def result_of(name: str, i: int) -> RunResult:
 # ---- the schema ---------------------------------------------------------------------------------------------
 def test_the_eight_lessons_load_in_order():
     infos = lessons.list_lessons()
-    assert [i.name for i in infos] == list(SHIPPED)
+    assert [i.name for i in infos if i.name in SHIPPED] == list(SHIPPED)
     for info in infos:
         assert 2 <= info.steps <= 4, info.name
         for text in (info.title, info.summary):
@@ -59,7 +60,7 @@ def test_the_eight_lessons_load_in_order():
             assert re.search(r"[\u4e00-\u9fff]", text.zh), f"{info.name}: the Chinese text has no Chinese"
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", lessons.names())
 def test_every_step_has_both_languages_and_a_config(name):
     les = lessons.load(name)
     for step in les.steps:
@@ -349,8 +350,9 @@ def test_claims(name, i):
     res = result_of(name, i)
     assert res.as_authored
     assert verify(step, res) == []
-    fact = JUSTIFY[name, i]  # written out from the engine's raw numbers, not from the lesson's facts
-    fact(res, expected_answer(step, res))
+    fact = JUSTIFY.get((name, i))  # written out from the engine's raw numbers, not from the lesson's facts
+    if fact is not None:
+        fact(res, expected_answer(step, res))
 
 
 def _history(res: RunResult, key: str = "main") -> dict[str, np.ndarray]:
@@ -574,8 +576,8 @@ JUSTIFY = {
 }
 
 
-def test_every_step_has_its_fact_written_out():
-    assert set(JUSTIFY) == set(STEPS)
+def test_every_shipped_step_has_its_fact_written_out():
+    assert set(JUSTIFY) == {(n, i) for n, i in STEPS if n in SHIPPED}
 
 
 # ---- the explanations: filled from this run, in both languages --------------------------------------------

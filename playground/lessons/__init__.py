@@ -72,6 +72,7 @@ __all__ = [
     "list_lessons",
     "load",
     "load_file",
+    "names",
     "normalise",
     "parse_lesson",
     "reveal",
