@@ -122,6 +122,24 @@ def numeric_array(v: Any, path: str, shape: tuple[int, ...]) -> np.ndarray:
         raise ConfigError(f"{path}: must be finite numbers")
     if a.shape != shape:
         raise ConfigError(f"{path}: expected shape {shape}, got {a.shape}")
+    if any(isinstance(e, bool) for e in np.asarray(v, dtype=object).ravel()):  # [[true], [0]] is an int array
+        raise ConfigError("must be finite numbers", path=path)
+    return a
+
+
+def fitting_array(v: Any, path: str, like: jax.Array) -> np.ndarray:
+    """`numeric_array` of `like`'s shape whose numbers its dtype holds as they are: whole numbers within range for
+    an integer (a step count of 2⁴⁰ wrapped to 0, 2.5 was cut to 2), within float32's range for a float (1e39 was
+    inf, then NaN on the next step)."""
+    a = numeric_array(v, path, like.shape)
+    dtype = np.dtype(like.dtype)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        fits = bool((a == np.floor(a)).all() and (a >= info.min).all() and (a <= info.max).all())
+    else:
+        fits = bool(np.abs(a).max(initial=0) <= np.finfo(dtype).max)
+    if not fits:
+        raise ConfigError("must be {kind} numbers", path=path, kind=dtype.name)
     return a
 
 
@@ -158,12 +176,12 @@ def restore_state(state: TrainState, doc: dict) -> TrainState:
     if len(saved) != len(leaves):
         raise ConfigError(f"train_state.optimizer: {len(saved)} arrays; this optimiser keeps {len(leaves)}")
     new = [
-        jnp.asarray(numeric_array(v, f"train_state.optimizer[{i}]", leaf.shape), leaf.dtype)
+        jnp.asarray(fitting_array(v, f"train_state.optimizer[{i}]", leaf), leaf.dtype)
         for i, (v, leaf) in enumerate(zip(saved, leaves, strict=True))
     ]
     kd = jax.random.key_data(state.key)
     key = numeric_array(doc.get("key", []), "train_state.key", kd.shape)
-    if (key < 0).any() or (key > 2**32 - 1).any():
+    if (key < 0).any() or (key > 2**32 - 1).any() or (key != np.floor(key)).any():
         raise ConfigError("train_state.key: must be 32-bit unsigned integers")
     key = jax.random.wrap_key_data(jnp.asarray(key.astype(np.uint32)), impl=jax.random.key_impl(state.key))
     return state._replace(opt_state=jax.tree.unflatten(tree, new), key=key)
