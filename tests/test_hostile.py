@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from engine.config import Config, ConfigError, parse_config, parse_document
+from engine.config import KEYS, Config, ConfigError, parse_config, parse_document
 from engine.data import DataError, generate, parse_csv
+from engine.errors import shown
 from playground import state
 from playground.controls import query_to_config
 from playground.text import plain
@@ -23,6 +25,14 @@ def one_line(e: Exception) -> str:
     msg = str(e)
     assert "\n" not in msg and "\r" not in msg and len(msg) <= MAX_MESSAGE, msg[:400]
     return msg
+
+
+def names_a_key(msg: str, doc: dict) -> None:
+    """A refusal of a document starts with the key path it is about (a key of the document, or one the document
+    left to its default, e.g. `data.generator` after `problem`), or with `config:` for the document as a whole."""
+    head = msg.split(": ", 1)[0]
+    top = head.split(".", 1)[0].split("[", 1)[0]
+    assert ": " in msg and (top in {shown(k) for k in doc} or top in KEYS or top == "config"), msg
 
 
 # ---- config documents ----------------------------------------------------------------------------
@@ -155,7 +165,7 @@ def test_fuzzed_documents_are_accepted_or_refused_in_one_line():
         try:
             cfg = parse_document(json.dumps(doc, allow_nan=True))
         except ConfigError as e:
-            one_line(e)
+            names_a_key(one_line(e), doc)
             refused += 1
             continue
         assert isinstance(cfg, Config)
@@ -191,29 +201,62 @@ def test_a_set_column_anywhere_and_a_leading_blank_line_keep_the_files_split():
     assert ds.test.sum() == 2  # no set column: the fraction, seeded
 
 
-def _csv(rng: random.Random) -> str:
-    cells = ["0", "1", "-2.5", "1e400", "nan", "", "x", '"q"', "1,5", "label", "set", "test", "\x00", "é", "7"]
+ENGINE_MESSAGES = "".join(
+    (Path(__file__).resolve().parents[1] / "engine" / f).read_text() for f in ("data.py", "points.py")
+)
+
+
+def _junk_csv(rng: random.Random) -> str:
+    cells = ["0", "1", "-2.5", "1e400", "nan", "", "x", '"q"', "1,5", "label", "set", "test", "é", "7"]
     seps = [",", ";", "\t", "\r", "\n", "\r\n", '"']
-    n = rng.randrange(0, 60)
-    return "".join(rng.choice(cells) + rng.choice(seps) for _ in range(n))
+    return "".join(rng.choice(cells) + rng.choice(seps) for _ in range(rng.randrange(0, 60)))
+
+
+def _csv(rng: random.Random) -> str:
+    """A table that is mostly well formed (a separator, a line ending, 1–3 columns, a header or none, a set
+    column somewhere), with a bad cell now and then; one in five is junk through and through."""
+    if rng.random() < 0.2:
+        return _junk_csv(rng)
+    sep, end = rng.choice([",", ";", "\t"]), rng.choice(["\n", "\r\n", "\r"])
+    names = rng.choice([["x1", "x2", "label"], ["x", "y"], ["x1", "x2", "y", "set"], ["set", "x1", "x2", "label"]])
+    bad = ["1e400", "nan", "", "x", '"q"', "1,5", "label", "test", "é", "7", "-1", "0.5", "\x00"]
+
+    def cell(name: str) -> str:
+        if rng.random() < 0.03:
+            return rng.choice(bad)
+        if name == "set":
+            return rng.choice(["train", "test", "train"])
+        if name in ("label", "y") and rng.random() < 0.5:
+            return rng.choice(["0", "1", "2"])
+        return rng.choice(["0", "1", "-2.5", "0.25", "3", "1e-3", "12"])
+
+    rows = [sep.join(cell(n) for n in names) for _ in range(rng.randrange(0, 25))]
+    head = [sep.join(names)] if rng.random() < 0.8 else []
+    return rng.choice(["", end]) + end.join(head + rows) + rng.choice(["", end])
 
 
 def test_fuzzed_csv_is_loaded_or_refused_in_one_line():
     rng = random.Random(16)
-    for i in range(600):
-        text = ("x1,x2,label\n" if i % 2 else "") + _csv(rng)
+    loaded, refused = 0, set()
+    for _ in range(600):
+        text = _csv(rng)
         for problem in ("classification", "regression"):
             try:
                 ds = parse_csv(text, problem)
             except DataError as e:
                 one_line(e)
+                assert e.template in ENGINE_MESSAGES, e  # the documented refusal, not a parser's own error text
+                refused.add(e.template)
             else:
                 assert ds.n >= 1 and np.isfinite(ds.x).all()
+                loaded += 1
+    assert loaded > 100 and len(refused) >= 5, (loaded, refused)
 
 
 # ---- links ---------------------------------------------------------------------------------------
 def test_fuzzed_links_give_a_config_and_bounded_notices():
     rng = random.Random(17)
+    noticed = 0
     keys = [
         "gen",
         "hidden",
@@ -255,10 +298,14 @@ def test_fuzzed_links_give_a_config_and_bounded_notices():
     ]
     for _ in range(400):
         q = {rng.choice(keys): rng.choice(values) for _ in range(rng.randrange(1, 6))}
+        before = dict(q)
         cfg, notes = query_to_config(q)
-        assert isinstance(cfg, Config)
+        assert isinstance(cfg, Config) and q == before
         for n in notes:
             assert "\n" not in n and len(n) <= MAX_MESSAGE, n
+            assert any(n.startswith(shown(k) + ": ") for k in q), n  # names the link's key
+        noticed += bool(notes)
+    assert 100 < noticed < 400
 
 
 # ---- board strokes -------------------------------------------------------------------------------
@@ -297,6 +344,7 @@ def test_a_long_spray_is_kept():
 def test_fuzzed_strokes_are_applied_or_refused():
     rng = random.Random(18)
     ds = generate("xor", 40, 0.1, 0, 2, 0.0)
+    x0, y0, t0 = ds.x.copy(), ds.y.copy(), ds.test.copy()
     for _ in range(400):
         s = {"id": "x", "tool": rng.choice(["point", "erase", "inspect", None, 3])}
         for k in rng.sample(["pts", "label", "radius", "target"], rng.randrange(5)):
@@ -308,6 +356,7 @@ def test_fuzzed_strokes_are_applied_or_refused():
         else:
             assert out.n <= 2048 and np.isfinite(out.x).all()
         state.nearest_point(ds, s)
+        assert np.array_equal(ds.x, x0) and np.array_equal(ds.y, y0) and np.array_equal(ds.test, t0)  # unchanged
 
 
 # ---- text shown as text --------------------------------------------------------------------------
