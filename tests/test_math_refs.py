@@ -95,7 +95,7 @@ def test_every_optimisers_initial_state_is_built_from_its_real_hyper_parameters(
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6)
 
 
-@pytest.mark.parametrize("act,b0", [("relu", 0.0), ("elu", 2.0), ("leaky_relu", 0.02), ("tanh", 2.0)])
+@pytest.mark.parametrize("act,b0", [("relu", 0.0), ("elu", 2.0), ("leaky_relu", 0.02), ("gelu", 1.0), ("tanh", 2.0)])
 def test_the_kink_at_zero_has_the_textbook_derivative_in_training(act, b0):
     """One point at the origin, b = 0: z = 0 hits the kink. ∂L/∂b0 = 2(ŷ − y)·W1·σ′(0) = −2σ′(0); b0 = 2σ′(0)."""
     doc = {
@@ -288,13 +288,30 @@ CASES = [  # every loss with every output it allows, on a batch of 5 points
 ]
 
 
-@pytest.mark.parametrize("loss,problem,out,data", CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
-def test_the_inspectors_formulas_give_its_numbers_for_a_batch(loss, problem, out, data):
+def _check_inspector_formulas(doc: dict, which: str | int, n: int) -> None:
     """What the inspector prints (sections 2 and 3): its loss and δ⁽ᴸ⁾ formulas, evaluated in float64 on the
-    batch's ŷ, y and σ′ (from the formulas, not the engine), give the loss and the δ it shows next to them."""
+    shown rows' ŷ, y and σ′ (from the formulas, not the engine), give the loss and the δ it shows next to them."""
     from playground import inspector
 
-    doc = {
+    s = Session(parse_document(json.dumps(doc)))
+    step, _ = s.backprop_step(which)
+    _, y = s.rows(which)
+    y = np.asarray(y, np.float64).reshape(len(y), -1)
+    yhat = np.asarray(step.a[-1], np.float64)
+    assert len(y) == n
+    printed = inspector.loss_section(step, s.spec, y).lines
+    shown_loss = _shown_number(printed[-1].removeprefix("L = "))
+    assert _printed_loss(printed[0], yhat, y) == pytest.approx(shown_loss, rel=1e-5)
+    z = np.asarray(step.z[-1], np.float64)
+    out = s.spec.out_act
+    sp = REFERENCE[out](z) if out != "softmax" else None
+    delta_line = inspector.backward_section(step, s.spec).lines[0]
+    formula = delta_line.rsplit(r"\begin{bmatrix}", 1)[0]
+    np.testing.assert_allclose(_printed_delta(formula, yhat, y, sp), _shown_matrix(delta_line), rtol=1e-3, atol=1e-9)
+
+
+def _inspector_doc(loss: str, problem: str, out: str, data: dict, batch_size: int | None = None) -> dict:
+    return {
         "problem": problem,
         "data": data,
         "test_fraction": 0,
@@ -302,23 +319,22 @@ def test_the_inspectors_formulas_give_its_numbers_for_a_batch(loss, problem, out
         "activation": "tanh",
         "loss": loss,
         "output_activation": out,
-        "batch_size": None,
+        "batch_size": batch_size,
         "seed": 3,
     }
-    s = Session(parse_document(json.dumps(doc)))
-    step, _ = s.backprop_step("train")
-    _, y = s.rows("train")
-    y = np.asarray(y, np.float64).reshape(len(y), -1)
-    yhat = np.asarray(step.a[-1], np.float64)
-    assert len(y) == 5
-    printed = inspector.loss_section(step, s.spec, y).lines
-    shown_loss = _shown_number(printed[-1].removeprefix("L = "))
-    assert _printed_loss(printed[0], yhat, y) == pytest.approx(shown_loss, rel=1e-5)
-    z = np.asarray(step.z[-1], np.float64)
-    sp = REFERENCE[out](z) if out != "softmax" else None
-    delta_line = inspector.backward_section(step, s.spec).lines[0]
-    formula = delta_line.rsplit(r"\begin{bmatrix}", 1)[0]
-    np.testing.assert_allclose(_printed_delta(formula, yhat, y, sp), _shown_matrix(delta_line), rtol=1e-3, atol=1e-9)
+
+
+@pytest.mark.parametrize("loss,problem,out,data", CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
+def test_the_inspectors_formulas_give_its_numbers_for_a_batch(loss, problem, out, data):
+    _check_inspector_formulas(_inspector_doc(loss, problem, out, data), "train", 5)
+
+
+@pytest.mark.parametrize("which,n", [("train", 5), (3, 1)], ids=["all_rows", "one_point"])
+@pytest.mark.parametrize("case", [CASES[0], CASES[4], CASES[9]], ids=lambda c: f"{c[0]}-{c[2]}")
+def test_the_inspectors_formulas_hold_whatever_the_batch_size(case, which, n):
+    """A mini-batch config (batch_size 2) and one inspected point: the inspector's n is the rows it shows (its
+    1/n is theirs, whatever the training batch), and its formulas still give its numbers."""
+    _check_inspector_formulas(_inspector_doc(*case, batch_size=2), which, n)
 
 
 def test_each_optimisers_tooltips_state_its_own_formula():
