@@ -78,21 +78,24 @@ def error_text(err: BaseException) -> str:
 
 POINTS_CSV = N_("points.csv")  # the download's file name (a word); the JSON export's is the project's name
 
-# Streamlit's file uploader words its button, its size-and-types line and its drag overlay itself, in English
-# (Streamlit 1.67 has no parameter or setting for them: streamlit/streamlit#13500, open). On a page in another
-# language `uploader_css` hides those words (visibility: hidden, font-size 0: they take no room and are not in
-# the page's innerText) and shows the catalog's in their place (::after).
+# Streamlit words some of its widgets itself, in English: the file uploader's button, its size-and-types line and
+# its drag overlay, a long toast's "view more" / "view less" (Streamlit 1.67 has no parameter or setting for
+# them: streamlit/streamlit#13500, open). On a page in another language `streamlit_css` hides those words
+# (visibility: hidden, font-size 0: they take no room and are not in the page's innerText) and shows the
+# catalog's in their place (::after).
 UPLOAD = N_("Upload")
 PER_FILE = N_("{size} per file • {types}")
 DROP_HERE = N_("Drag and drop a file here")
+VIEW_MORE = N_("view more / less")  # one text for both states: CSS cannot tell them apart
 _DROPZONE = '[data-testid="stFileUploaderDropzone"]'
 _SWAP = "font-size: 0; visibility: hidden;"
 _SHOW = "font-size: 0.875rem; visibility: visible; white-space: normal; content: {text};"  # 14 px, as Streamlit's
 
 
-def uploader_css(uploaders: dict[str, str], max_mb: int) -> str:
-    """A <style> block that words the file uploaders in the page's language ("" in English). `uploaders`: each
-    uploader's widget key → its types as Streamlit lists them ("CSV, TXT"); `max_mb`: server.maxUploadSize."""
+def streamlit_css(uploaders: dict[str, str], max_mb: int) -> str:
+    """A <style> block that words Streamlit's own texts (file uploaders, toasts) in the page's language ("" in
+    English). `uploaders`: each uploader's widget key → its types as Streamlit lists them ("CSV, TXT");
+    `max_mb`: server.maxUploadSize, as the uploaders say it."""
     if language() == DEFAULT:
         return ""
     import json
@@ -105,6 +108,8 @@ def uploader_css(uploaders: dict[str, str], max_mb: int) -> str:
         f"{_DROPZONE} button [data-testid='stMarkdownContainer'] p::after {{ {show(_(UPLOAD))} }}",
         f"{_DROPZONE} > div:not([data-testid]) > span {{ {_SWAP} }}",  # the overlay while a file is dragged over
         f"{_DROPZONE} > div:not([data-testid]) > span::after {{ {show(_(DROP_HERE))} }}",
+        f"[data-testid='stToastViewButton'] {{ {_SWAP} }}",
+        f"[data-testid='stToastViewButton']::after {{ {show(_(VIEW_MORE))} }}",
     ]
     for key, types in uploaders.items():
         line = _(PER_FILE).format(size=f"{max_mb}MB", types=types)

@@ -252,3 +252,39 @@ def test_no_english_word_on_the_chinese_page(zh_here):
     report = "\n".join(f"{sorted(w)}  in  {t!r}" for t, w in sorted(found.items()))
     n = sum(len(w) for w in found.values())
     assert not found, f"{n} English words in {len(found)} texts:\n{report}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="playground/controls.py labels an optimiser's own numbers by their optax names (b1, b2, eps, decay, "
+    "weight_decay, initial_accumulator_value): they want symbols or words of the catalog",
+)
+def test_the_optimisers_numbers_read_in_chinese(zh_here):
+    found: dict[str, set[str]] = {}
+    for opt in ("adam", "adamw", "rmsprop", "adagrad", "momentum"):
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.query_params["lang"], at.query_params["opt"] = "zh", opt
+        at.run()
+        for w in at.number_input:
+            found.update({w.label: set(words)} if (words := english_words(w.label)) else {})
+    assert not found, found
+
+
+def test_streamlits_own_words_get_a_stylesheet_in_chinese():
+    """Streamlit 1.67 words its uploaders and toasts in English whatever the page's language; i18n.streamlit_css
+    replaces them (the browser test checks it on the page)."""
+    i18n.use("zh")
+    try:
+        css = i18n.streamlit_css({"w_csv": "CSV, TXT", "w_import": "JSON"}, 2)
+    finally:
+        i18n.use("en")
+    for text in (
+        '"上传"',
+        '"单个文件 ≤ 2MB • CSV, TXT"',
+        '"单个文件 ≤ 2MB • JSON"',
+        '"把文件拖放到这里"',
+        '"展开 / 收起"',
+    ):
+        assert text in css
+    assert css.startswith("<style>") and css.endswith("</style>")
+    assert i18n.streamlit_css({"w_csv": "CSV, TXT"}, 2) == ""  # English: Streamlit's own words stay
