@@ -51,7 +51,7 @@ VISIBLE_TEXT = """root => {
 }"""
 
 # The characters (of those given, with their font) that the browser draws as the box of U+10FFFD, a code point no
-# font covers: those are tofu.
+# font covers, or not at all: those are tofu.
 TOFU = """([chars, family]) => {
   const c = document.createElement('canvas');
   c.width = 48; c.height = 48;
@@ -62,8 +62,8 @@ TOFU = """([chars, family]) => {
     g.fillText(ch, 4, 38);
     return g.getImageData(0, 0, 48, 48).data.join(',');
   };
-  const box = draw(String.fromCodePoint(0x10FFFD));
-  return [...chars].filter(ch => draw(ch) === box);
+  const box = draw(String.fromCodePoint(0x10FFFD)), blank = draw(' ');
+  return [...chars].filter(ch => [box, blank].includes(draw(ch)));
 }"""
 
 SETTLED = """() => !document.querySelector('[data-stale="true"]')
@@ -136,6 +136,8 @@ def zh_page():
 
 def test_every_panel_reads_in_chinese_in_the_browser(zh_page, shots):
     page = zh_page
+    family = page.evaluate("() => getComputedStyle(document.body).fontFamily")
+    assert page.evaluate(TOFU, ["\U0010fffc中", family]) == ["\U0010fffc"], "the tofu check sees a missing glyph"
     problems = check_chinese(page, "the page")
     saved = []
     for i, tab in enumerate(TABS):

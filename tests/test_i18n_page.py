@@ -1,5 +1,5 @@
 """No English word on the Chinese page: an AppTest with `?lang=zh` walks every tab (after ten epochs, a race, a
-race refused, a preset and a link with a bad value) and reads every text the page sends to the browser: labels,
+race refused, a preset, a diverged curve fit) and reads every text the page sends to the browser: labels,
 tooltips, options, markdown and captions, notices, button and metric labels, table headers and cells, the
 data editor's column titles, the board's texts, and each Plotly figure's titles, axes, legends, annotations and
 hover templates from the figure JSON. Formulas and names stay as they are (ALLOWED, each line says why).
