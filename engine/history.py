@@ -7,13 +7,11 @@ import numpy as np
 from engine import limits
 from engine.model import Params
 
-MAX_HISTORY = 100_000  # epochs of metrics kept; beyond that every other one is dropped
-
 
 class History:
-    """Per-epoch metrics, kept at a bounded size: past MAX_HISTORY epochs, every other record is dropped."""
+    """Per-epoch metrics, kept at a bounded size: past `limits.MAX_HISTORY` epochs, every other record is dropped."""
 
-    def __init__(self, cap: int = MAX_HISTORY):
+    def __init__(self, cap: int = limits.MAX_HISTORY):
         self.cap, self.stride = cap, 1
         self.data: dict[str, np.ndarray] = {}
 

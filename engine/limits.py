@@ -40,6 +40,7 @@ MAX_RACE_POINT_WEIGHTS = 10_000_000_000  # racers × epochs × training points �
 # worth: a full-batch race of a big network takes few steps, each over every point)
 MAX_PROGRAM_SPECS = 32  # networks (specs) whose compiled programs a server process keeps, least recently used out
 MAX_SPECULATIVE_SPECS = 12  # of those compiled ahead by the warm-up, kept apart and evicted first
+MAX_HISTORY = 100_000  # epochs of per-epoch metrics a session keeps; beyond that every other one is dropped
 MAX_SNAPSHOTS = 64  # weight snapshots a session keeps for the history scrubber (thinned as epochs grow)
 
 

@@ -404,3 +404,18 @@ def test_cli_limits(tmp_path, capsys):
     for row in ("99999", "-1"):
         assert main(["backprop", str(path), "--row", row]) == 2
         assert capsys.readouterr().err == "config error: --row: must be a point's index, 0 to 19, got " + row + "\n"
+
+
+# ---- what a session keeps ------------------------------------------------------------------------
+def test_a_sessions_history_is_bounded_by_a_named_limit():
+    """Per-epoch metrics of a Play left running: at most limits.MAX_HISTORY epochs are kept (thinned), snapshots
+    at most limits.MAX_SNAPSHOTS."""
+    from engine import limits
+    from engine.history import History, Snapshots
+
+    h, snaps = History(), Snapshots()
+    for start in range(0, 3 * limits.MAX_HISTORY, 10_000):
+        h.extend({"epoch": np.arange(start + 1, start + 10_001), "train_loss": np.zeros(10_000, np.float32)})
+        snaps.add(start, [])
+    assert limits.MAX_HISTORY // 2 <= len(h) <= limits.MAX_HISTORY
+    assert h.data["epoch"][-1] == 3 * limits.MAX_HISTORY and len(snaps.items) <= limits.MAX_SNAPSHOTS
