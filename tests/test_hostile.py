@@ -58,6 +58,8 @@ def names_a_key(msg: str, doc: dict) -> None:
         ('{"problem": "regression", "data": {"x": [[1, 2], [3, 4]], "y": [1e39, 0]}}', "data: targets must be within"),
         ('{"problem": "regression", "data": {"x": [[1, 2], [3, 4]], "y": [1e30, 0]}}', "data: targets must be within"),
         ('{"data": {"x": [[0, 0], [1, 1]], "y": [0, 7]}}', "data: labels must be 0..5 (at most 6 classes), found 7"),
+        ('{"data": {"x": [[0, 0], [1, 1]], "y": [0, 1], "classes": "3"}}', "data.classes: must be a number"),
+        ('{"trained_epochs": 5}', "trained_epochs: goes with params"),
         ('{"title": null, "caption": 3}', "caption: must be text"),
         ('{"a\\nb": 1}', "a\\nb: unknown key"),
         ('{"' + "k" * 5000 + '": 1}', "kkkk"),
@@ -73,6 +75,9 @@ def test_a_null_title_is_empty_and_a_nul_path_is_refused():
     assert parse_document('{"title": null}').title == ""
     with pytest.raises(ConfigError, match=r"^data\.csv: must be a file path"):
         parse_config({"data": {"csv": "a\0b"}}, files=True)
+    for classes in ("abc", [3], "3", float("nan")):  # next to a CSV path (the command line's config files)
+        with pytest.raises(ConfigError, match=r"^data\.classes: must be"):
+            parse_config({"data": {"csv": "points.csv", "classes": classes}}, files=True)
 
 
 def _junk(rng: random.Random, depth: int = 0):
@@ -391,6 +396,11 @@ def test_fuzzed_config_files_exit_0_or_2_with_one_line(tmp_path, capsys):
         err = capsys.readouterr().err
         if codes[-1] == 2:
             assert err.startswith("config error: ") and err.count("\n") == 1 and len(err) <= MAX_MESSAGE + 20, err
+            continue
+        # a config the data command takes also trains and prints its backprop step (or diverges: exit 3)
+        assert main(["train", str(path), "--epochs", "2", "--quiet", "--out", str(tmp_path / "o")]) in (0, 3)
+        assert main(["backprop", str(path)]) == 0
+        capsys.readouterr()
     assert set(codes) == {0, 2}
 
 
