@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "playground"
 KEYWORDS = {"_": None, "N_": None, "DataError": None, "ConfigError": None}
 ERROR_KEYWORDS = {"DataError": None, "ConfigError": None, "_fail": (2,)}
-ENGINE_MESSAGES = ("config.py", "data.py", "points.py")  # engine modules whose errors reach the page (a link,
-# an import, a CSV): their templates are catalog texts; the command line's own errors (cli.py) stay English
+ENGINE_MESSAGES = ("config.py", "data.py", "points.py", "inputs.py", "race.py")  # engine modules whose errors
+# reach the page (a link, an import, a CSV, a race): their templates are catalog texts (an f-string message is
+# not: Babel warns of it); the command line's own errors (cli.py) stay English
 
 
 def template() -> Catalog:
