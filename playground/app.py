@@ -64,7 +64,7 @@ def open_page(flag_notes: list[str]) -> Page:
     try:
         session = Session(cfg)
     except ConfigError as e:
-        notices.append(_("Link settings ignored — {why}").format(why=e))
+        notices.append(_("Link settings ignored — {why}").format(why=i18n.error_text(e)))
         session, stem = Session(Config()), None
     p = Page(
         session=session,
@@ -172,7 +172,7 @@ def apply_settings(p: Page) -> bool:
             p.toasts.append(RESTARTED)
         return True
     except ConfigError as e:
-        notice(_("Not applied — {why}").format(why=e))
+        notice(_("Not applied — {why}").format(why=i18n.error_text(e)))
         return False
 
 
@@ -205,14 +205,14 @@ def on_stroke() -> None:
         if stroke.get("tool") == "inspect":
             picked = state.nearest_point(session.dataset, stroke)
             if picked is None:
-                notes.append("No point there to inspect: click on a point (or use Whole batch in the inspector).")
+                notes.append(_("No point there to inspect: click on a point (or use Whole batch in the inspector)."))
         else:
             try:
                 ds = state.apply_stroke(session.dataset, stroke)
             except (DataError, TypeError, ValueError) as e:
                 notes.append(
                     _("Drawing not applied — {why}").format(
-                        why=e if isinstance(e, DataError) else _("a malformed stroke")
+                        why=i18n.error_text(e) if isinstance(e, DataError) else _("a malformed stroke")
                     )
                 )
             else:
@@ -262,7 +262,7 @@ def on_regenerate() -> None:
         s = p.session
         s.set_dataset(load_dataset(s.cfg) if "generator" in s.cfg.data else s.dataset)
     except ConfigError as e:
-        notice(str(e))
+        notice(i18n.error_text(e))
 
 
 def too_big(f, what: str) -> bool:
@@ -290,7 +290,7 @@ def on_csv() -> None:
             doc["data"]["classes"] = ds.classes
         new = Session(parse_config(doc), ds)
     except (DataError, ConfigError) as e:
-        notice(_("CSV not loaded (your data is unchanged) — {why}").format(why=e))
+        notice(_("CSV not loaded (your data is unchanged) — {why}").format(why=i18n.error_text(e)))
         return
     p.remember(p.session.dataset, p.session.cfg)
     install(new)
@@ -308,7 +308,7 @@ def on_import() -> None:
         new = Session(cfg)  # the points and weights are checked here, before anything on the page changes
     except ConfigError as e:
         msg = str(e)
-        why = _("not a JSON file") if "not valid JSON" in msg else msg
+        why = _("not a JSON file") if "not valid JSON" in msg else i18n.error_text(e)
         notice(_("Import failed (nothing changed) — {why}").format(why=why))
         return
     p.remember(p.session.dataset, p.session.cfg)
@@ -481,7 +481,7 @@ def sidebar(p: Page) -> None:
         st.download_button(
             _("Download points as CSV"),
             functools.partial(to_csv, p.session.dataset),  # made on click: no file per script run
-            "points.csv",
+            _(i18n.POINTS_CSV),
             "text/csv",
             width="stretch",
             help=_("The current points, with their train/test split."),
@@ -777,6 +777,8 @@ def main() -> None:
         ss.page = open_page(flag_notes)
     p = page()
     i18n.use(p.lang)
+    if css := i18n.streamlit_css({"w_csv": "CSV, TXT", "w_import": "JSON"}, st.get_option("server.maxUploadSize")):
+        st.html(css)  # Streamlit's own words (the uploaders') in the page's language
     p.new_run()
     sidebar(p)
     messages(p)

@@ -405,6 +405,17 @@ def _after_optimizer(settings: Settings, memo: dict) -> Settings:
     return settings | {k: memo.get((opt, k), default) for k, (default, _, _) in OPTIMIZERS[opt].items()}
 
 
+HYPER_LABELS = {  # an optimiser's own numbers by their symbols in its formula (the tooltip gives the formula)
+    "momentum": N_("Momentum β"),
+    "b1": "β₁",
+    "b2": "β₂",
+    "eps": "ε",
+    "decay": N_("Decay ρ"),
+    "initial_accumulator_value": N_("Initial accumulator G₀"),
+    "weight_decay": N_("Weight decay λ"),
+}
+
+
 def _hyper(name: str) -> Control:
     default, lo, hi = next(spec[name] for spec in OPTIMIZERS.values() if name in spec)
 
@@ -422,7 +433,7 @@ def _hyper(name: str) -> Control:
 
     return Control(
         name,
-        name,
+        HYPER_LABELS.get(name, name),
         lambda s: hyper_help(s["opt"], name),
         "optimizer",
         "number",
@@ -989,7 +1000,7 @@ def query_to_config(query: dict[str, str], base: Config | None = None) -> tuple[
             parse_config(trial)
         except ConfigError as e:  # its reason without the config path: the link's key is named instead
             kept = _("using the default") if base == Config() else _("keeping the preset's")
-            notices.append(_("{key}: {reason}; {kept}").format(key=c.link, reason=e.reason, kept=kept))
+            notices.append(_("{key}: {reason}; {kept}").format(key=c.link, reason=i18n.error_reason(e), kept=kept))
             continue
         doc = trial
     cfg = parse_config(doc)

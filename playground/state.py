@@ -16,6 +16,7 @@ from engine.config import (
     parse_config,
 )
 from engine.data import DataError, Dataset
+from playground.i18n import N_
 from playground.resources import PRESETS_DIR  # package data: playground/presets/*.json
 from playground.theme import CLASS_COLORS
 
@@ -62,7 +63,7 @@ def apply_stroke(ds: Dataset, stroke: dict) -> Dataset:
     pts = stroke_points(stroke)
     if stroke.get("tool") != "erase" and ds.n + len(pts) > limits.MAX_POINTS:
         if ds.n >= limits.MAX_POINTS:
-            raise DataError(f"the board holds at most {limits.MAX_POINTS} points")
+            raise DataError(N_("the board holds at most {n} points"), n=limits.MAX_POINTS)
         pts = pts[: limits.MAX_POINTS - ds.n]  # a spray that reaches the limit keeps what fits
     if stroke.get("tool") == "erase":
         r = _stroke_number(stroke, "radius", 0.3, 0.0, limits.MAX_ABS_COORD) or 0.3
@@ -74,7 +75,7 @@ def apply_stroke(ds: Dataset, stroke: dict) -> Dataset:
     if ds.problem == "classification":
         label = _stroke_number(stroke, "label", 0, 0, ds.classes - 1)
         if label != int(label):
-            raise DataError(f"a class label is a whole number 0…{ds.classes - 1}")
+            raise DataError(N_("a class label is a whole number 0…{top}"), top=ds.classes - 1)
         return ds.add(pts, np.full(len(pts), int(label)))
     target = _stroke_number(stroke, "target", 0.0, -limits.MAX_ABS_TARGET, limits.MAX_ABS_TARGET)
     return ds.add(pts, np.full((len(pts), ds.n_targets), target))
@@ -85,7 +86,7 @@ def stroke_points(stroke: dict) -> np.ndarray:
     longer spray keeps its first ones: the data set's own limit applies after)."""
     raw = stroke.get("pts") or []
     if not isinstance(raw, list):
-        raise DataError("the drawing stroke had invalid coordinates")
+        raise DataError(N_("the drawing stroke had invalid coordinates"))
     raw = raw[: limits.MAX_STROKE_POINTS]
     ok = all(
         isinstance(p, list)
@@ -94,7 +95,7 @@ def stroke_points(stroke: dict) -> np.ndarray:
         for p in raw
     )
     if not ok:
-        raise DataError("the drawing stroke had invalid coordinates")
+        raise DataError(N_("the drawing stroke had invalid coordinates"))
     return np.asarray(raw, np.float64).reshape(-1, 2)
 
 
@@ -103,7 +104,7 @@ def _stroke_number(stroke: dict, key: str, default: float, lo: float, hi: float)
     if v is None:
         v = default
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:  # NaN fails the range too
-        raise DataError(f"the drawing stroke had an invalid {key}")
+        raise DataError(N_("the drawing stroke had an invalid {key}"), key=key)
     return float(v)
 
 

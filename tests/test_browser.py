@@ -240,7 +240,7 @@ def test_settings_that_were_hidden_come_back_as_they_were(app_url):
         settle()
         assert eventually(lambda: shown("Batch size k") == "25") and url_has("batch=25")
 
-        enter("b1", 0.5)
+        enter("β₁", 0.5)
         sb.get_by_role("combobox", name="Optimiser").click()  # Optimiser → momentum
         pg.get_by_role("option", name="momentum", exact=True).click()
         settle()
@@ -248,12 +248,12 @@ def test_settings_that_were_hidden_come_back_as_they_were(app_url):
         sb.get_by_role("combobox", name="Optimiser").click()
         pg.get_by_role("option", name="adam", exact=True).click()
         settle()
-        assert eventually(lambda: float(shown("b1")) == 0.5 and float(shown("eps")) == 1e-8)
+        assert eventually(lambda: float(shown("β₁")) == 0.5 and float(shown("ε")) == 1e-8)
 
         sb.get_by_role("combobox", name="Optimiser").click()
         pg.get_by_role("option", name="adagrad", exact=True).click()
         settle()
-        assert eventually(lambda: float(shown("eps")) == 1e-7)  # adagrad's own default, not Adam's
+        assert eventually(lambda: float(shown("ε")) == 1e-7)  # adagrad's own default, not Adam's
 
         enter("Hidden layers", 1)
         step10()

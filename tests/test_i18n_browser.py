@@ -162,10 +162,6 @@ def test_every_panel_reads_in_chinese_in_the_browser(zh_page, shots):
 AFTER = "s => getComputedStyle(document.querySelector(s), '::after').content"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Streamlit's own words are replaced once playground/app.py adds st.html(i18n.streamlit_css(...))",
-)
 def test_streamlits_own_words_read_in_chinese(zh_page, shots):
     """The file uploaders' button, size line and drag overlay, a long toast's "view more": Streamlit's words,
     replaced by i18n.streamlit_css."""

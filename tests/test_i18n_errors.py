@@ -119,10 +119,6 @@ def test_the_templates_are_in_the_catalog():
     assert "{cause}" not in ids  # the wrapper is no text of its own
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wired when playground/controls.py's query_to_config formats reason=i18n.error_reason(e) (not e.reason)",
-)
 def test_a_refused_link_value_reads_in_chinese():
     from playground import controls
 

@@ -254,11 +254,6 @@ def test_no_english_word_on_the_chinese_page(zh_here):
     assert not found, f"{n} English words in {len(found)} texts:\n{report}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="playground/controls.py labels an optimiser's own numbers by their optax names (b1, b2, eps, decay, "
-    "weight_decay, initial_accumulator_value): they want symbols or words of the catalog",
-)
 def test_the_optimisers_numbers_read_in_chinese(zh_here):
     found: dict[str, set[str]] = {}
     for opt in ("adam", "adamw", "rmsprop", "adagrad", "momentum"):
