@@ -297,10 +297,20 @@ def _schedule(v: Any) -> Schedule:
     d = Schedule()
     return Schedule(
         name=_choice(v.get("name", "constant"), "schedule.name", SCHEDULES),
-        warmup_epochs=_number(v.get("warmup_epochs", d.warmup_epochs), "schedule.warmup_epochs", 0, 1e6, integer=True),
-        step_epochs=_number(v.get("step_epochs", d.step_epochs), "schedule.step_epochs", 1, 1e6, integer=True),
+        warmup_epochs=_number(
+            v.get("warmup_epochs", d.warmup_epochs),
+            "schedule.warmup_epochs",
+            0,
+            limits.MAX_SCHEDULE_EPOCHS,
+            integer=True,
+        ),
+        step_epochs=_number(
+            v.get("step_epochs", d.step_epochs), "schedule.step_epochs", 1, limits.MAX_SCHEDULE_EPOCHS, integer=True
+        ),
         gamma=_number(v.get("gamma", d.gamma), "schedule.gamma", 0.0, 1.0, lo_open=True),
-        decay_epochs=_number(v.get("decay_epochs", d.decay_epochs), "schedule.decay_epochs", 1, 1e7, integer=True),
+        decay_epochs=_number(
+            v.get("decay_epochs", d.decay_epochs), "schedule.decay_epochs", 1, limits.MAX_DECAY_EPOCHS, integer=True
+        ),
         final_fraction=_number(v.get("final_fraction", d.final_fraction), "schedule.final_fraction", 0.0, 1.0),
     )
 
@@ -380,9 +390,9 @@ def parse_config(doc: Any, *, files: bool = False) -> Config:
         if params is not None
         else 0,
         epochs=_number(doc.get("epochs", 1000), "epochs", 1, limits.MAX_EPOCHS, integer=True),
-        title=_text(doc.get("title"), "title", 200),
-        caption=_text(doc.get("caption"), "caption", 2000),
-        view=_text(doc.get("view"), "view", 40),
+        title=_text(doc.get("title"), "title", limits.MAX_TITLE_CHARS),
+        caption=_text(doc.get("caption"), "caption", limits.MAX_CAPTION_CHARS),
+        view=_text(doc.get("view"), "view", limits.MAX_VIEW_CHARS),
     )
     check_output(cfg, cfg.classes if problem == "classification" else 0)
     if "csv" not in data:  # a CSV file's input width is known once it is read (the session checks it then)

@@ -15,9 +15,14 @@ MAX_NOISE = 5.0
 MAX_ABS_COORD = 1e6
 MAX_ABS_TARGET = 1e6  # regression targets: beyond this the squared loss of float32 overflows
 
+MAX_TITLE_CHARS = 200  # a document's title; longer ones are cut
+MAX_CAPTION_CHARS = 2000  # its caption
+MAX_VIEW_CHARS = 40  # the tab it opens on
 MAX_UPLOAD_BYTES = 2_000_000  # a CSV or an imported state (Streamlit's own server.maxUploadSize is set to match)
 
 MAX_EPOCHS = 10_000_000  # per CLI run
+MAX_SCHEDULE_EPOCHS = 1_000_000  # a schedule's warm-up and step lengths
+MAX_DECAY_EPOCHS = MAX_EPOCHS  # a cosine schedule's decay length
 MAX_TRAINED_EPOCHS = 2**30  # an imported state's epoch count (the engine counts epochs in int32)
 EPOCH_CHUNKS = (1000, 100, 10, 1)  # compiled scan lengths; any epoch count is a sum of these
 
