@@ -185,31 +185,34 @@ class Race:
         points, weights = max(1, int((~self.dataset.test).sum())), int(self.theta0.size)
         by_steps = limits.MAX_RACE_STEPS // (racers * per_epoch)
         by_work = limits.MAX_RACE_POINT_WEIGHTS // (racers * points * weights)
-        most = f"{max(1, min(limits.MAX_RACE_EPOCHS, by_steps, by_work)):,}"
+        most = max(1, min(limits.MAX_RACE_EPOCHS, by_steps, by_work))
+        say = {  # the refusals' numbers as shown (formatted here: the templates stay plain for the catalog)
+            "racers": str(racers),
+            "epochs": format(epochs, ","),
+            "steps": format(per_epoch, ","),
+            "points": format(points, ","),
+            "weights": format(weights, ","),
+            "most": format(most, ","),
+        }
         if epochs > limits.MAX_RACE_EPOCHS:
-            raise ConfigError("at most {most} epochs, got {epochs}", path="race", most=most, epochs=f"{epochs:,}")
+            raise ConfigError(
+                "at most {most} epochs, got {epochs}", path="race", most=say["most"], epochs=say["epochs"]
+            )
         if epochs > by_steps:
             raise ConfigError(
                 "{racers} racers × {epochs} epochs × {steps} steps is more than one race may run here "
                 "({limit} steps); at most {most} epochs for this data and batch size",
                 path="race",
-                racers=racers,
-                epochs=f"{epochs:,}",
-                steps=f"{per_epoch:,}",
-                limit=f"{limits.MAX_RACE_STEPS:,}",
-                most=most,
+                limit=format(limits.MAX_RACE_STEPS, ","),
+                **{k: say[k] for k in ("racers", "epochs", "steps", "most")},
             )
         if epochs > by_work:
             raise ConfigError(
                 "{racers} racers × {epochs} epochs of {points} points × {weights} weights is more than one race "
                 "may run here ({limit} point-weights); at most {most} epochs for this network and data",
                 path="race",
-                racers=racers,
-                epochs=f"{epochs:,}",
-                points=f"{points:,}",
-                weights=f"{weights:,}",
-                limit=f"{limits.MAX_RACE_POINT_WEIGHTS:.0e}".replace("e+", "e"),
-                most=most,
+                limit=format(limits.MAX_RACE_POINT_WEIGHTS, ".0e").replace("e+", "e"),
+                **{k: say[k] for k in ("racers", "epochs", "points", "weights", "most")},
             )
 
     def run(self, epochs: int, snapshots: int = 20, progress: Callable[[float], None] | None = None) -> None:
