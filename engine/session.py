@@ -39,6 +39,15 @@ from engine.spec import Spec
 from engine.train import TrainState, init_state, scheduled_optimizer_state, train_epochs
 
 
+def split_epochs(n_epochs: int) -> list[int]:
+    """n epochs as compiled chunk sizes, largest first (limits.EPOCH_CHUNKS)."""
+    sizes = []
+    for size in limits.EPOCH_CHUNKS:
+        k, n_epochs = divmod(n_epochs, size)
+        sizes += [size] * k
+    return sizes
+
+
 @dataclass(frozen=True)
 class Divergence:
     epoch: int  # the epoch that went non-finite
@@ -205,23 +214,29 @@ class Session:
         (`has_training_rows`): the loss of no points is undefined, not a divergence."""
         if self.divergence is not None or n_epochs <= 0 or not self.has_training_rows:
             return {}
+        # Every chunk is dispatched before any metric is read back (one transfer, no wait between chunks). The
+        # chunks after one that diverged are dropped: the state stays the diverged chunk's (its last finite one),
+        # as if they had never run.
+        sizes = split_epochs(int(n_epochs))
+        states, metrics, state = [], [], self.state
+        for size in sizes:
+            state, m = train_epochs(self.spec, size, state, self._train, self._test, self.hyper)
+            states.append(state)
+            metrics.append(m)
         chunks = []
-        left = int(n_epochs)
-        for size in limits.EPOCH_CHUNKS:
-            while left >= size:
-                start = self.epoch
-                self.state, m = train_epochs(self.spec, size, self.state, self._train, self._test, self.hyper)
-                m = jax.tree.map(np.asarray, m)
-                m["epoch"] = start + 1 + np.arange(size)
-                chunks.append(m)
-                left -= size
-                if not m["finite"].all():
-                    i = int(np.argmin(m["finite"]))
-                    bad = int(m["bad_layer"][i])
-                    self.divergence = Divergence(start + i + 1, None if bad >= self.spec.n_layers else bad)
-                    chunks[-1] = {k: v[:i] for k, v in m.items()}
-                    left = 0
-                    break
+        start = self.epoch
+        for size, state, m in zip(sizes, states, jax.device_get(metrics), strict=True):
+            m = {k: np.asarray(v) for k, v in m.items()}
+            m["epoch"] = start + 1 + np.arange(size)
+            chunks.append(m)
+            self.state = state
+            if not m["finite"].all():
+                i = int(np.argmin(m["finite"]))
+                bad = int(m["bad_layer"][i])
+                self.divergence = Divergence(start + i + 1, None if bad >= self.spec.n_layers else bad)
+                chunks[-1] = {k: v[:i] for k, v in m.items()}
+                break
+            start += size
         out = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]} if chunks else {}
         if out and len(out["epoch"]):
             self.history.extend({k: v for k, v in out.items() if k not in ("finite", "bad_layer")})
@@ -242,12 +257,17 @@ class Session:
         return np.asarray(outputs(self.spec, self.params, padded, raw=raw))[:n]
 
     def grid(
-        self, g: int = 100, bounds: tuple[float, float, float, float] | None = None, params: Params | None = None
+        self,
+        g: int = 100,
+        bounds: tuple[float, float, float, float] | None = None,
+        params: Params | None = None,
+        hidden: bool = True,
     ) -> dict:
-        """Output and every hidden neuron's activation on a g×g grid (of the current or of given weights)."""
+        """Output and every hidden neuron's activation on a g×g grid (of the current or of given weights);
+        `hidden=False`: the output alone is read back (a board frame: an 8 × 32 network's activations are 10 MB)."""
         b = jnp.asarray(bounds or self.dataset.bounds(), jnp.float32)
         out = grid_eval(self.spec, self.params if params is None else params, b, g, self.dataset.dim)
-        return {"output": np.asarray(out["output"]), "hidden": [np.asarray(h) for h in out["hidden"]]}
+        return {"output": np.asarray(out["output"]), "hidden": [np.asarray(h) for h in out["hidden"]] if hidden else []}
 
     def rows(self, which: str | int = "train") -> tuple[np.ndarray, np.ndarray]:
         """Raw inputs and encoded targets of the training rows ("train"), or of one point by index."""

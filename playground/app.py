@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import time
 from dataclasses import replace
 
@@ -19,7 +20,7 @@ from engine import limits, programs
 from engine.config import Config, ConfigError, parse_config, parse_document
 from engine.data import DataError, load_dataset, parse_csv, to_csv
 from engine.device import describe
-from engine.session import Session
+from engine.session import Session, split_epochs
 from playground import board as bd
 from playground import controls, i18n, panels, state, warm
 from playground.controls import CONTROLS, OPTIMIZERS, Control
@@ -29,6 +30,12 @@ from playground.text import plain
 
 ss = st.session_state
 FPS = 20.0  # frames per second the play loop aims at; the browser shows what it can of them
+CATCH_UP = 4.0  # a frame late by k budgets trains k frames' epochs (at most this many): epochs/s kept under load
+TRAIN_BUDGET_S = 0.025  # a frame's training at its network's own speed (× lateness): a heavy one trains fewer epochs
+MAX_DUTY = 0.5  # a session trains at most this share of the time (one epoch too long for a frame: it waits)
+EPOCH_S: dict[tuple, float] = {}  # (spec, steps per epoch) → the fewest seconds one epoch took in this process
+MAX_EPOCH_S = 256  # networks whose epoch time is kept
+TRAINED_CHUNKS: set[tuple] = set()  # (spec, compiled chunk size) trained in this process: catching up uses no other
 INSPECT = "inspect"
 PLAY_HINT = N_("Click to add a point, drag to spray, pick the eraser to remove. Drawing works while training runs.")
 TRAIN_PROGRAM = "engine.train.train_epochs"
@@ -200,7 +207,11 @@ def on_stroke() -> None:
     batch = value.get("batch") if isinstance(value, dict) else None
     notes, picked = [], None
     for stroke in (batch if isinstance(batch, list) else [value])[-bd.MAX_UNACKED :]:
-        if not isinstance(stroke, dict) or not isinstance(stroke.get("id"), str) or stroke["id"] in acks:
+        if not isinstance(stroke, dict) or not isinstance(stroke.get("id"), str):
+            continue
+        if stroke["id"] in acks:  # sent again (its acknowledgement was late or lost): applied once, acknowledged
+            acks.remove(stroke["id"])  # again, among the newest (a streamed frame carries only those)
+            acks.append(stroke["id"])
             continue
         if stroke.get("tool") == "inspect":
             picked = state.nearest_point(session.dataset, stroke)
@@ -666,14 +677,15 @@ def board(p: Page, drawing: dict, present: bool):
     ctx = bd.board_context(
         s, drawing["mode"], drawing["label"], drawing["target"], drawing["show_test"], present, _(PLAY_HINT), inspected
     )
-    frame = bd.frame(s, p.seq, base["figs_key"], p.acks, show_test=drawing["show_test"], view=extent)
+    stream = bd.Stream(base["figs_key"], show_test=drawing["show_test"], view=extent)
+    frame = stream(s, p.seq, p.acks)  # full: the play loop's frames are deltas against it
     bd.component()(
         key="board",
         data=bd.board_data("main", ctx, base, frame),
         on_stroke_change=on_stroke,
         height="content",
     )
-    return functools.partial(bd.frame, figs_key=base["figs_key"], show_test=drawing["show_test"], view=extent)
+    return stream
 
 
 def tabs(p: Page, hidden_parts: set[str], present: bool) -> None:
@@ -741,24 +753,57 @@ def sync_link(p: Page) -> None:
         st.query_params.from_dict(q)
 
 
-def play(p: Page, counter, frame, speed: int) -> None:
-    """Train, stream the board's frames, until a click interrupts (Streamlit stops this run) or it diverges."""
-    frames = st.empty()
+def play(p: Page, counter, stream: bd.Stream, speed: int) -> None:
+    """Train, stream the board's frames, until a click interrupts (Streamlit stops this run) or it diverges.
+
+    Each frame trains `speed` epochs at FPS frames/s. A frame that comes late (a busy server) trains as many more
+    epochs as frames were missed (up to CATCH_UP): fewer frames, the same epochs/s, and larger compiled chunks
+    (100 epochs cost about a third less per epoch than 10 × 10). Fair sharing: besides the engine's limits, a
+    frame trains no more epochs than its network runs in TRAIN_BUDGET_S (× lateness) at its own speed (the
+    fewest seconds an epoch of it took: uncontended, so a busy server does not cut everyone's epochs, only a
+    network that is heavy in itself), and a session whose single epoch takes longer than that waits, so that it
+    trains at most MAX_DUTY of the time."""
+    # Full frames and deltas in slots of their own: the browser may render only the newest element of a slot
+    # when two arrive at once, and a full frame replaced by its first delta would leave the board without the
+    # base its deltas build on (it would draw no chart until the next full frame).
+    fulls, frames = st.empty(), st.empty()
     s = p.session
+    last = None
     while p.playing:
         t0 = time.perf_counter()
-        n = s.epochs_within_budget(speed)
-        if programs.is_compiled(s.spec, TRAIN_PROGRAM):
+        late = 1.0 if last is None else min(CATCH_UP, max(1.0, (t0 - last) * FPS))
+        last = t0
+        key = (s.spec, s.steps_per_epoch)
+        n = s.epochs_within_budget(round(speed * late))
+        best = EPOCH_S.get(key)
+        n = min(n, 10) if best is None else max(1, min(n, int(TRAIN_BUDGET_S * late / best)))
+        if n >= 10:
+            n -= n % 10  # whole compiled chunks of 10 and 100 (engine/limits.py EPOCH_CHUNKS)
+        plain = s.epochs_within_budget(speed)
+        for size in (1000, 100):  # catching up compiles nothing (seconds of a busy server): no chunk not run yet
+            if n >= size > plain and not ((s.spec, size) in TRAINED_CHUNKS and programs.held(s.spec)):
+                n = size - 10
+        compiled = programs.is_compiled(s.spec, TRAIN_PROGRAM)
+        if compiled:
             train(n)
         else:
             with st.spinner(_("Compiling this network's program (once per network, a few seconds)…"), show_time=True):
                 train(n)
+        trained = time.perf_counter() - t0
+        if compiled:
+            if len(EPOCH_S) >= MAX_EPOCH_S:
+                EPOCH_S.clear()  # (one call: the script threads of other sessions share the dict)
+                TRAINED_CHUNKS.clear()
+            EPOCH_S[key] = min(trained / n, best or math.inf)
+        TRAINED_CHUNKS.update((s.spec, size) for size in split_epochs(n))
         p.seq += 1
-        frames.html(bd.frame_html("main", frame(s, p.seq, acks=p.acks)))
+        f = stream(s, p.seq, p.acks)
+        (fulls if f["base"] == f["seq"] else frames).html(bd.frame_html("main", f))
         counter.markdown("### " + epoch_label(s))
         if not p.playing:  # diverged
             st.rerun()
-        time.sleep(max(0.0, 1.0 / FPS - (time.perf_counter() - t0)))
+        period = max(1.0 / FPS, n * EPOCH_S.get(key, 0.0) / MAX_DUTY)  # at its own speed, as above
+        time.sleep(max(0.0, period - (time.perf_counter() - t0)))
 
 
 def main() -> None:

@@ -8,23 +8,31 @@ playground/web/board.js mirrors them as JSDoc typedefs of the same names (a test
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import hashlib
 import json
 import math
+import zlib
 from typing import Any, Literal, TypedDict
 
 import numpy as np
 
 from engine.data import Dataset
 from engine.diagnose import diagnosis
+from engine.history import History
 from engine.session import Session
 from playground import figures, i18n, resources
 from playground.i18n import _
 from playground.theme import CLASS_COLORS, MISTAKE_COLOR
 
 GRID = 100
-MAX_UNACKED = 200  # strokes the board resends until acknowledged; a frame acknowledges as many (≈2 KB)
+MAX_UNACKED = 200  # strokes the board resends until acknowledged; a full frame acknowledges as many (≈2 KB)
+STREAMED_ACKS = 32  # the newest acknowledgements a delta frame carries (a stroke sent again is acknowledged anew)
+LOSS_POINTS = 300  # the loss chart's entries at most (every stride-th epoch and the newest)
+GRAD_POINTS = 200  # the gradient chart's
+FULL_EVERY = 40  # a full frame at least this often while playing (a board that missed one catches up)
+MAX_DELTA_ENTRIES = 40  # curve entries a delta may carry (≈2 KB); beyond that a full frame is sent
 HTML = (
     '<div class="bp-root"><div class="bp-left"><div class="bp-head"><span class="bp-hint"></span></div>'
     '<div class="bp-wrap"><div class="bp-board"></div><canvas class="bp-ink"></canvas></div></div>'
@@ -44,7 +52,6 @@ class Points(TypedDict):
     y: list[float]  # x₂ on a 2-D board, the target on a 1-D one
     c: list[int] | list[float]  # class index (classification) or target value (regression)
     t: list[int]  # 1: a test point
-    w: list[int]  # 1: misclassified
 
 
 class Curve(TypedDict):
@@ -55,8 +62,10 @@ class Curve(TypedDict):
 
 
 class LossSeries(TypedDict):
-    """The loss chart's traces, decimated: epochs and one value per epoch (None for NaN or ±∞)."""
+    """The loss chart's traces, decimated (`series_positions`): epochs and one value per epoch (None for NaN or
+    ±∞). In a delta frame only the entries from index `at` of its base frame's series on."""
 
+    at: int  # these entries replace the base frame's from this index on (0 in a full frame)
     e: list[int]  # epochs
     tr: list[float | None]  # train loss
     te: list[float | None]  # test loss
@@ -65,8 +74,9 @@ class LossSeries(TypedDict):
 
 
 class GradSeries(TypedDict):
-    """The gradient chart's traces: ‖∂L/∂Wˡ‖ per layer."""
+    """The gradient chart's traces: ‖∂L/∂Wˡ‖ per layer (a delta frame's from index `at` on, as LossSeries)."""
 
+    at: int
     e: list[int]
     g: list[list[float | None]]  # one list per layer
     zero: bool  # every gradient of the latest epoch exactly 0 (a log axis would show an empty chart)
@@ -74,22 +84,26 @@ class GradSeries(TypedDict):
 
 class _FrameAlways(TypedDict):
     seq: int  # increases with every frame; the board draws only the newest
+    base: int  # the full frame this one builds on: its own seq in a full frame (see Stream)
     figs_key: str  # the figures this frame fills (BaseFigures.figs_key)
-    acks: list[str]  # ids of the strokes Python has applied (at most MAX_UNACKED)
+    acks: list[str]  # ids of strokes Python has applied (a full frame's last MAX_UNACKED, a delta's STREAMED_ACKS)
     label: str  # "Epoch 1,234"
     pv: str  # a hash of the points: the board restyles them only when it changes
-    pts: Points
+    wrong: str  # base64 of a bit per point of `pts` (bit i of byte i // 8, lowest first): 1 = misclassified
     loss: LossSeries
     warn: str | None  # a sign of trouble, shown instead of the drawing hint
     grad: GradSeries
 
 
 class Frame(_FrameAlways, total=False):
-    """Everything the board draws for one state of the session (≤ 100 KB as JSON). A 2-D board's frame has `z`
-    and `g`, a 1-D board's `curve`. (total=False, not NotRequired: under `from __future__ import annotations`
-    Python 3.11 would count NotRequired keys as required.)"""
+    """What the board draws for one state of the session: a full frame (≤ 100 KB as JSON) or a delta against
+    the full frame `base` (≤ 8 KB for TF Playground's default network). A full frame has `pts`; a 2-D board's
+    frame has `z` and `g`, a 1-D board's `curve`. (total=False, not NotRequired: under `from __future__ import
+    annotations` Python 3.11 would count NotRequired keys as required.)"""
 
-    z: str  # 2-D: the output field, base64 of g×g uint8 levels, row 0 = lowest y
+    pts: Points  # full frames only (the points change only with a full frame: a new `pv` starts one)
+    z: str  # 2-D: the output field (`pack_field`): base64 of zlib of g×g uint8 levels, row 0 = lowest y, each
+    # row coded as differences from the level on its left (mod 256)
     g: int  # 2-D: the field's grid size
     curve: Curve  # 1-D: the network's curve
 
@@ -186,10 +200,49 @@ def significant(a: np.ndarray, digits: int = 4) -> list:
     return [float(f"{v:.{digits}g}") if math.isfinite(v) else None for v in np.asarray(a, np.float64).tolist()]
 
 
-def quantize(z: np.ndarray, lo: float, hi: float) -> str:
-    """A (G, G) field → base64 of uint8 levels over [lo, hi] (10 KB for 100×100)."""
-    q = np.clip(np.rint((z - lo) / max(hi - lo, 1e-12) * 255), 0, 255).astype(np.uint8)
-    return base64.b64encode(q.tobytes()).decode("ascii")
+def quantize(z: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """A (G, G) field → uint8 levels over [lo, hi]."""
+    return np.clip(np.rint((z - lo) / max(hi - lo, 1e-12) * 255), 0, 255).astype(np.uint8)
+
+
+def pack_field(q: np.ndarray) -> str:
+    """(G, G) uint8 levels → a frame's `z`: each row as differences from the level on its left (mod 256: a
+    smooth field becomes runs of small numbers), deflated (zlib), base64. 1.5–5 KB for 100×100, not 13 KB."""
+    d = np.diff(q, axis=1, prepend=np.zeros((q.shape[0], 1), np.uint8))  # uint8: wraps mod 256
+    return base64.b64encode(zlib.compress(d.tobytes(), 6)).decode("ascii")
+
+
+def unpack_field(z: str, g: int) -> np.ndarray:
+    """A frame's `z` → (g, g) uint8 levels (what board.js does: inflate, then a running sum along each row)."""
+    d = np.frombuffer(zlib.decompress(base64.b64decode(z)), np.uint8).reshape(g, g)
+    return np.cumsum(d, axis=1, dtype=np.uint8)
+
+
+def pack_bits(flags: np.ndarray) -> str:
+    """Booleans → base64 of bits, bit i in byte i // 8, lowest bit first (a frame's `wrong`)."""
+    return base64.b64encode(np.packbits(np.asarray(flags, bool), bitorder="little").tobytes()).decode("ascii")
+
+
+def unpack_bits(text: str, n: int) -> np.ndarray:
+    return np.unpackbits(np.frombuffer(base64.b64decode(text), np.uint8), count=n, bitorder="little").astype(bool)
+
+
+def series_stride(n: int, limit: int) -> int:
+    """The spacing of a chart's kept epochs: the smallest power of 2 that keeps at most `limit` entries of n
+    (the newest one included). A power of 2 so that the kept entries stay kept as epochs come: a delta frame
+    only appends (when the stride doubles, a full frame is sent)."""
+    stride = 1
+    while -(-n // stride) + bool(n and (n - 1) % stride) > limit:
+        stride *= 2
+    return stride
+
+
+def series_positions(n: int, stride: int, start: int = 0) -> np.ndarray:
+    """The history rows a chart shows: every `stride`-th from `start` (a multiple of stride), and the newest."""
+    i = np.arange(start, n, stride)
+    if n and (n - 1) % stride:
+        i = np.append(i, n - 1)
+    return i
 
 
 def target_range(s: Session) -> tuple[float, float]:
@@ -315,6 +368,128 @@ def _check_traces(figs: dict[str, Any], n_layers: int) -> None:
     assert len(figs["grad"]["data"]) == n_layers, "a gradient trace per layer"
 
 
+@dataclasses.dataclass
+class _Base:
+    """What a delta frame is relative to: the full frame `seq` sent last, and the history as it was then."""
+
+    seq: int
+    pv: str
+    history: History
+    history_stride: int  # the history's own thinning (a full frame when it drops records)
+    n: int  # history rows
+    loss_stride: int
+    loss_kept: int  # entries of the loss series that later frames keep (every stride-th row of n)
+    grad_stride: int
+    grad_kept: int
+    has_reg: bool
+    frames: int = 0  # delta frames sent since
+
+
+class Stream:
+    """The frames of one script run, over one set of figures: the first full, then deltas against the last full
+    frame sent (new curve entries, the field, mistakes, acknowledgements). A full frame again every FULL_EVERY
+    frames, when the points change (`pv`), when a chart's stride doubles or the history is thinned or restarts,
+    and when a delta would carry more than MAX_DELTA_ENTRIES curve entries. A board that missed a full frame
+    ignores the deltas on it (their `base` is not its own) until the next one: charts may lag, never go wrong.
+    What does not change between frames (the points, their hash and JSON-ready lists) is computed once."""
+
+    def __init__(
+        self,
+        figs_key: str,
+        g: int = GRID,
+        show_test: bool = True,
+        view: tuple[float, float, float, float] | None = None,
+    ) -> None:
+        self.figs_key, self.g, self.show_test, self.view = figs_key, g, show_test, view
+        self.base: _Base | None = None
+        self._ds: Dataset | None = None
+        self._pts: tuple[str, Points, np.ndarray] | None = None  # pv, pts, the shown points' mask
+
+    def _points(self, ds: Dataset) -> tuple[str, Points, np.ndarray]:
+        if self._pts is None or ds is not self._ds:
+            py = ds.x[:, 1] if ds.dim == 2 else ds.y[:, 0]
+            c = ds.y.astype(int) if ds.problem == "classification" else np.asarray(_r(ds.y[:, 0], 3))
+            keep = ~ds.test | (ds.test if self.show_test else np.zeros(ds.n, bool))
+            pv = hashlib.sha1(ds.x.tobytes() + ds.y.tobytes() + ds.test.tobytes() + bytes(self.show_test))
+            pts: Points = {
+                "x": _r(ds.x[keep, 0], 3),
+                "y": _r(py[keep], 3),
+                "c": c[keep].tolist() if ds.n else [],
+                "t": ds.test[keep].astype(int).tolist(),
+            }
+            self._ds, self._pts = ds, (pv.hexdigest()[:10], pts, keep)
+        return self._pts
+
+    def __call__(self, s: Session, seq: int, acks: list[str], full: bool = False) -> Frame:
+        ds = s.dataset
+        pv, pts, keep = self._points(ds)
+        h = s.history
+        n = len(h)
+        ls, gs = series_stride(n, LOSS_POINTS), series_stride(n, GRAD_POINTS)
+        has_reg = bool(n and np.any(h.data["reg_loss"]))
+        b = self.base
+        if not full and b is not None:
+            full = (
+                b.frames + 1 >= FULL_EVERY
+                or pv != b.pv
+                or h is not b.history
+                or h.stride != b.history_stride
+                or n < b.n
+                or (ls, gs, has_reg) != (b.loss_stride, b.grad_stride, b.has_reg)
+                or len(series_positions(n, ls, b.loss_kept * ls)) > MAX_DELTA_ENTRIES
+            )
+        if full or b is None:
+            b = self.base = _Base(seq, pv, h, h.stride, n, ls, -(-n // ls), gs, -(-n // gs), has_reg)
+            loss_at = grad_at = 0
+        else:
+            b.frames += 1
+            loss_at, grad_at = b.loss_kept, b.grad_kept
+        out: dict[str, Any] = {
+            "seq": seq,
+            "base": b.seq,
+            "figs_key": self.figs_key,
+            "acks": acks[-(MAX_UNACKED if b.seq == seq else STREAMED_ACKS) :],
+            "label": _("Epoch {n}").format(n=f"{s.epoch:,}"),
+            "pv": pv,
+        }
+        if b.seq == seq:
+            out["pts"] = pts
+        bounds = self.view or view_bounds(ds)
+        output = s.grid(self.g, bounds, hidden=False)["output"]
+        if ds.dim == 2:
+            field = figures.boundary_field(output, ds.problem, ds.classes, target_range(s))
+            out |= {"z": pack_field(quantize(field.z, field.zmin, field.zmax)), "g": self.g}
+        else:
+            out["curve"] = {"x": _r(np.linspace(bounds[0], bounds[1], self.g)), "y": _r(output[:, 0])}
+        wrong = np.zeros(ds.n, bool)
+        if ds.problem == "classification" and ds.n:
+            wrong = s.predict(ds.x).argmax(-1) != ds.y
+        out["wrong"] = pack_bits(wrong[keep])
+        d = h.data
+        i = series_positions(n, ls, loss_at * ls)
+        out["loss"] = {
+            "at": loss_at,
+            "e": d["epoch"][i].tolist() if n else [],
+            "tr": significant(d["train_loss"][i]) if n else [],
+            "te": significant(d["test_loss"][i]) if n else [],
+            "rg": significant(d["reg_loss"][i]) if has_reg else [],
+            "sc": significant(d["test_score"][i]) if n else [],
+        }
+        n_train = int((~ds.test).sum())
+        sign = None if s.divergence else diagnosis(d, s.spec.activation, s.cfg.init, n_train)
+        out["warn"] = None if sign is None else sign.say(_)  # in the page's language
+        j = series_positions(n, gs, grad_at * gs)
+        L = s.spec.n_layers
+        out["grad"] = {
+            "at": grad_at,
+            "e": d["epoch"][j].tolist() if n else [],
+            "g": [significant(d["grad_norm"][j, l]) for l in range(L)] if n else [[] for _ in range(L)],
+            # every gradient of the latest epoch exactly 0 (a log axis would show an empty chart)
+            "zero": bool(n and np.all(d["grad_norm"][-1] == 0)),
+        }
+        return out  # type: ignore[return-value]  # built key by key; the keys are Frame's (tests/test_package.py)
+
+
 def frame(
     s: Session,
     seq: int,
@@ -324,58 +499,21 @@ def frame(
     show_test: bool = True,
     view: tuple[float, float, float, float] | None = None,
 ) -> Frame:
-    """Everything the board draws for the current state (≤ 100 KB as JSON), over `view` (default: the data's)."""
-    ds = s.dataset
-    out: dict[str, Any] = {
-        "seq": seq,
-        "figs_key": figs_key,
-        "acks": acks[-MAX_UNACKED:],
-        "label": _("Epoch {n}").format(n=f"{s.epoch:,}"),
-    }
-    b = view or view_bounds(ds)
-    grid = s.grid(g, b)
-    if ds.dim == 2:
-        field = figures.boundary_field(grid["output"], ds.problem, ds.classes, target_range(s))
-        out |= {"z": quantize(field.z, field.zmin, field.zmax), "g": g}
-    else:
-        out["curve"] = {"x": _r(np.linspace(b[0], b[1], g)), "y": _r(grid["output"][:, 0])}
-    wrong = np.zeros(ds.n, bool)
-    if ds.problem == "classification" and ds.n:
-        wrong = s.predict(ds.x).argmax(-1) != ds.y
-    py = ds.x[:, 1] if ds.dim == 2 else ds.y[:, 0]
-    c = ds.y.astype(int).tolist() if ds.problem == "classification" else _r(ds.y[:, 0], 3)
-    vis = ds.test if show_test else np.zeros(ds.n, bool)
-    keep = ~ds.test | vis
-    out["pv"] = hashlib.sha1(ds.x.tobytes() + ds.y.tobytes() + ds.test.tobytes() + bytes(show_test)).hexdigest()[:10]
-    out["pts"] = {
-        "x": _r(ds.x[keep, 0], 3),
-        "y": _r(py[keep], 3),
-        "c": np.asarray(c)[keep].tolist() if ds.n else [],
-        "t": ds.test[keep].astype(int).tolist(),
-        "w": wrong[keep].astype(int).tolist(),
-    }
-    h = s.history.data
-    n = len(h.get("epoch", ()))
-    i = figures.decimate(n, 300)
-    nan2none = significant
-    out["loss"] = {
-        "e": h["epoch"][i].tolist() if n else [],
-        "tr": nan2none(h["train_loss"][i]) if n else [],
-        "te": nan2none(h["test_loss"][i]) if n else [],
-        "rg": nan2none(h["reg_loss"][i]) if n and np.any(h["reg_loss"]) else [],
-        "sc": nan2none(h["test_score"][i]) if n else [],
-    }
-    n_train = int((~ds.test).sum())
-    sign = None if s.divergence else diagnosis(h, s.spec.activation, s.cfg.init, n_train)
-    out["warn"] = None if sign is None else sign.say(_)  # in the page's language
-    j = figures.decimate(n, 200)
-    out["grad"] = {
-        "e": h["epoch"][j].tolist() if n else [],
-        "g": [nan2none(h["grad_norm"][j, l]) for l in range(s.spec.n_layers)] if n else [[]] * s.spec.n_layers,
-        # every gradient of the latest epoch exactly 0 (a log axis would show an empty chart)
-        "zero": bool(n and np.all(h["grad_norm"][-1] == 0)),
-    }
-    return out  # type: ignore[return-value]  # built key by key; the keys are Frame's (tests/test_package.py)
+    """A full frame: everything the board draws for the current state (≤ 100 KB as JSON), over `view` (default:
+    the data's). The play loop streams deltas after one (Stream)."""
+    return Stream(figs_key, g, show_test, view)(s, seq, acks)
+
+
+def merge(base: Frame, f: Frame) -> Frame:
+    """Frame `f` as the board draws it, given the full frame it builds on (what board.js's `resolve` does):
+    a full frame as it is; a delta with its base's points and its curve entries spliced in at `at`."""
+    if f["base"] == f["seq"]:
+        return f
+    assert base["seq"] == f["base"] and base["figs_key"] == f["figs_key"], "not this delta's base"
+    bl, fl, bg, fg = base["loss"], f["loss"], base["grad"], f["grad"]
+    loss = {k: bl[k][: fl["at"]] + fl[k] for k in ("e", "tr", "te", "rg", "sc")}
+    grad = {"e": bg["e"][: fg["at"]] + fg["e"], "g": [a[: fg["at"]] + b for a, b in zip(bg["g"], fg["g"], strict=True)]}
+    return {**f, "pts": base["pts"], "loss": {"at": 0, **loss}, "grad": {**fg, "at": 0, **grad}}  # type: ignore[typeddict-item]
 
 
 def frame_html(board_id: str, f: Frame) -> str:

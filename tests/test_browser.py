@@ -1,5 +1,6 @@
 """The app in a real browser: Debian's Chromium driven by Playwright."""
 
+import itertools
 import os
 import time
 from pathlib import Path
@@ -328,3 +329,67 @@ def test_charts_after_reset_and_a_language_switch_and_the_rings_canvas_sized(app
         ink = pg.evaluate(INK)
         assert ink[:2] == ink[2:], ink
         browser.close()
+
+
+# ---- the play loop's delta frames (issue 12) ----------------------------------------------------------------
+LOSS_NOW = (
+    "() => { const st = document.querySelector('.bp-root').__st, d = document.querySelector('.bp-loss').data;"
+    " return {x: d[0].x.slice(), tr: d[0].y.slice(), te: d[1].y.slice(), seq: st.shown.seq, base: st.shown.base,"
+    " label: st.board.dataset.epoch, gaps: window.__bpMetrics.gaps}; }"
+)
+
+
+def _stride_series(x: list[int], label: str) -> None:
+    """Epochs as board.series_positions keeps them: every stride-th (a power of 2) and the newest (the label's)."""
+    assert x == sorted(set(x)) and len(x) <= 300
+    steps = {b - a for a, b in itertools.pairwise(x[:-1])}
+    assert len(steps) <= 1 and all(s & (s - 1) == 0 for s in steps), steps
+    assert x[-1] == int(label.split()[-1].replace(",", ""))
+
+
+def test_charts_drawn_from_delta_frames_equal_the_full_frame_after_pause(page):
+    """While playing, frames are deltas against a full frame (board.py Stream); the loss chart built from them
+    holds, at every epoch it shares with the full frame the Pause rerun sends, the same numbers."""
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => (window.__bpMetrics.seqs || []).length >= 25", timeout=60_000)
+    for _ in range(40):  # a moment when the board shows a delta (most frames are)
+        during = page.evaluate(LOSS_NOW)
+        if during["seq"] != during["base"]:
+            break
+        page.wait_for_timeout(50)
+    assert during["seq"] != during["base"], "no delta frame shown while playing"
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(timeout=20_000)
+    page.wait_for_function(
+        "() => { const st = document.querySelector('.bp-root').__st;"
+        f" return st.shown && st.shown.base === st.shown.seq && st.shown.seq > {during['seq']}; }}",
+        timeout=20_000,
+    )
+    page.wait_for_timeout(300)
+    after = page.evaluate(LOSS_NOW)
+    _stride_series(after["x"], after["label"])
+    shown = dict(zip(during["x"][:-1], zip(during["tr"], during["te"], strict=False), strict=False))
+    full = dict(zip(after["x"], zip(after["tr"], after["te"], strict=True), strict=True))
+    common = sorted(set(shown) & set(full))
+    assert len(common) >= 10, (during["x"][-5:], after["x"][-5:])
+    assert [shown[e] for e in common] == [full[e] for e in common]
+
+
+def test_a_point_drawn_just_before_pause_is_applied_once(page):
+    """A click right before Pause: the run that had the stroke may be interrupted by the Pause rerun before it
+    applies it; board.js sends it again when no acknowledgement comes (on_stroke applies it once, by its id)."""
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => (window.__bpMetrics.seqs || []).length >= 4", timeout=60_000)
+    before = board_points(page)
+    box = page.locator(".bp-board").bounding_box()
+    pause = page.get_by_role("button", name="Pause")
+    page.mouse.click(box["x"] + box["width"] * 0.52, box["y"] + box["height"] * 0.47)
+    pause.click()
+    page.get_by_role("button", name="Play").wait_for(timeout=20_000)
+    page.wait_for_function(
+        "() => { const st = document.querySelector('.bp-root').__st; "
+        "return st.outbox.length === 0 && st.pending.length === 0; }",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(500)
+    assert board_points(page) == before + 1

@@ -298,14 +298,16 @@ def test_frame_is_small_json_with_quantised_field(small_session):
     assert f["seq"] == 7 and f["figs_key"] == "key" and f["label"] == "Epoch 3"
     assert f["acks"] == [f"a{i}" for i in range(40, board.MAX_UNACKED + 40)]  # as many as the board may resend
     assert f["g"] == 100
-    z = np.frombuffer(base64.b64decode(f["z"]), np.uint8)
-    assert z.size == 100 * 100
+    assert f["base"] == f["seq"]  # a full frame
+    z = board.unpack_field(f["z"], 100)
+    assert z.shape == (100, 100) and len(base64.b64decode(f["z"])) < 10_000  # deflated
     assert "curve" not in f
     n = s.dataset.n
-    assert all(len(f["pts"][k]) == n for k in "xyctw")
+    assert all(len(f["pts"][k]) == n for k in "xyct")
+    assert len(board.unpack_bits(f["wrong"], n)) == n
     assert sorted(set(f["pts"]["c"])) == [0, 1]
     assert sum(f["pts"]["t"]) == int(s.dataset.test.sum())
-    assert f["loss"]["e"] == [1, 2, 3] and len(f["loss"]["tr"]) == 3
+    assert f["loss"]["e"] == [1, 2, 3] and len(f["loss"]["tr"]) == 3 and f["loss"]["at"] == 0
     assert f["loss"]["rg"] == []
     assert len(f["grad"]["g"]) == s.spec.n_layers and all(len(g) == 3 for g in f["grad"]["g"])
 
@@ -318,7 +320,7 @@ def test_frame_is_small_json_with_quantised_field(small_session):
 def test_frame_quantisation_matches_field(small_session):
     s = small_session
     f = board.frame(s, 1, "k", [], g=20)
-    z = np.frombuffer(base64.b64decode(f["z"]), np.uint8).reshape(20, 20)
+    z = board.unpack_field(f["z"], 20)
     p1 = s.grid(20, board.view_bounds(s.dataset))["output"][..., 1]
     np.testing.assert_allclose(z / 255.0, p1, atol=1 / 255 + 1e-6)
 

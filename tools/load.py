@@ -84,6 +84,9 @@ BOARD_COMPONENT = "backprop_board"  # playground/board.py component(): its name 
 XSRF_COOKIE = "_streamlit_xsrf"
 ACK_TIMEOUT_S = 10.0  # a stroke not acknowledged this long is an error
 RESEND_S = 2.0  # after Play: unacknowledged strokes go again this often (as the board's next stroke takes them)
+BOARD_RESEND_S = 0.8  # while playing: as board.js (RESEND_MS), unacknowledged strokes go again, twice as late each time
+MAX_BOARD_RESEND_S = 6.4
+FRAME_RE = re.compile(rb'"seq": ?(\d+), ?"base": ?(\d+)')  # a board frame (playground/board.py Frame): full if equal
 MAX_UNACKED = 200  # strokes one batch carries (playground/board.py MAX_UNACKED)
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy from the env
 
@@ -272,6 +275,12 @@ class Client:
         self.unacked: dict[str, tuple[float, dict]] = {}  # stroke id -> (first sent, monotonic; the stroke)
         self.resent = 0  # strokes sent again in a later batch (not acknowledged by then)
         self.ack_s: list[float] = []  # click → acknowledgement, one per acknowledged stroke
+        self.frame_msgs = 0  # messages that carry a board frame (streamed, or the board's data on a rerun)
+        self.frame_bytes = 0
+        self.full_frames = 0  # of those, full frames (the rest are deltas against one)
+        self.delta_bytes = 0
+        self.sent_at = 0.0  # the outbox's last sending (monotonic)
+        self.resends = 0  # outbox sendings since the last new stroke
 
     @property
     def http_base(self) -> str:
@@ -396,6 +405,7 @@ class Client:
         stroke = {"id": sid, "tool": tool, "label": label, "target": 0.0, "radius": radius, "pts": pts}
         self.resent += len(self.unacked)
         self.unacked[sid] = (time.monotonic(), stroke)
+        self.resends = 0
         await self._send_outbox()
         return sid
 
@@ -405,6 +415,7 @@ class Client:
         await self._send_outbox()
 
     async def _send_outbox(self) -> None:
+        self.sent_at = time.monotonic()
         batch = [st for _, st in self.unacked.values()][-MAX_UNACKED:]
         payload = [{"event": "stroke", "value": {"batch": batch}}]
         await self.rerun([WidgetState(id=trigger_id(self.board_id), json_trigger_value=json.dumps(payload))])
@@ -414,6 +425,14 @@ class Client:
         data = raw if isinstance(raw, bytes) else raw.encode()
         self.msgs += 1
         self.bytes += len(data)
+        if b"bp-frame" in data or BOARD_COMPONENT.encode() in data:
+            m = FRAME_RE.search(data)
+            if m:
+                self.frame_msgs += 1
+                self.frame_bytes += len(data)
+                full = m.group(1) == m.group(2)
+                self.full_frames += full
+                self.delta_bytes += 0 if full else len(data)
         if self.unacked:  # a stroke's id in any message: the page has applied it (the frames' acks)
             now = time.monotonic()
             for sid in [s for s in self.unacked if s.encode() in data]:
@@ -474,6 +493,11 @@ class Client:
         next_click = now + click_every / 2 if click_every > 0 else math.inf
         spot = [[0.05 * (secrets.randbelow(9) - 4), 0.05 * (secrets.randbelow(9) - 4)]]  # near the board's middle
         while (left := deadline - (now := time.monotonic())) > 0:
+            wait = min(MAX_BOARD_RESEND_S, BOARD_RESEND_S * 2**self.resends)
+            if self.unacked and now - self.sent_at >= wait:  # no acknowledgement yet: board.js sends again
+                self.resends += 1
+                await self.resend()
+                continue
             if now >= next_click:
                 if self.unacked and now - min(t for t, _ in self.unacked.values()) > ack_timeout_s:
                     raise TimeoutError(f"a stroke drawn {ack_timeout_s:.0f} s ago is not acknowledged")
@@ -481,7 +505,8 @@ class Client:
                 next_click += click_every
                 continue
             try:
-                raw = await asyncio.wait_for(self.ws.recv(), min(left, next_click - now))
+                timeout = min(left, next_click - now, (self.sent_at + wait - now) if self.unacked else left)
+                raw = await asyncio.wait_for(self.ws.recv(), max(0.001, timeout))
             except TimeoutError:
                 continue
             self._take(raw)
@@ -689,6 +714,10 @@ class PlayResult:
     cookies: dict[str, str]  # the client's cookies at the end (a proxy's affinity cookie among them)
     upload_status: int | None  # the PUT's HTTP status (204: stored in this session)
     resumed: bool | None  # reconnect: the same session came back at the same epoch
+    frame_msgs: int = 0  # messages carrying a board frame in the Play window
+    frame_bytes: int = 0
+    full_frames: int = 0
+    delta_bytes: int = 0  # of the delta frames among them
 
 
 async def one_player(
@@ -698,6 +727,7 @@ async def one_player(
     if opts.visit:
         c.origin = c.http_base  # a browser sends its page's origin with the websocket
     error, msgs, nbytes, secs, frames, epochs = "", 0, 0, 0.0, 0, 0
+    fmsgs = fbytes = ffull = dbytes = 0
     upload_status: int | None = None
     resumed: bool | None = None
     try:
@@ -716,9 +746,11 @@ async def one_player(
         ready.append(i)
         await start.wait()
         m0, b0, f0, e0, t0 = c.msgs, c.bytes, c.epoch_updates, c.epoch or 0, time.monotonic()
+        fm0, fb0, ff0, db0 = c.frame_msgs, c.frame_bytes, c.full_frames, c.delta_bytes
         await c.click("Play")
         await c.pump(opts.play_s, opts.click_every, opts.ack_timeout_s)
         msgs, nbytes, frames, secs = c.msgs - m0, c.bytes - b0, c.epoch_updates - f0, time.monotonic() - t0
+        fmsgs, fbytes, ffull, dbytes = c.frame_msgs - fm0, c.frame_bytes - fb0, c.full_frames - ff0, c.delta_bytes - db0
         epochs = (c.epoch or 0) - e0
         await c.click("Pause")
         status = await c.until_finished()
@@ -761,6 +793,10 @@ async def one_player(
         dict(c.cookies),
         upload_status,
         resumed,
+        fmsgs,
+        fbytes,
+        ffull,
+        dbytes,
     )
 
 
@@ -797,7 +833,8 @@ def players_for(args: argparse.Namespace) -> list[Player]:
 def report(results: list[PlayResult]) -> None:
     print(
         f"{'client':>6} {'kind':>7} {'msgs':>6} {'msgs/s':>7} {'B/msg':>8} {'KiB/s':>8} {'frames/s':>8} "
-        f"{'epochs/s':>8} {'epoch':>8} {'acks':>4} {'resent':>6} {'ack p50':>7} {'ack max':>7}  error"
+        f"{'epochs/s':>8} {'epoch':>8} {'acks':>4} {'resent':>6} {'ack p50':>7} {'ack max':>7} {'B/frame':>7} "
+        f"{'full':>4} {'B/delta':>7}  error"
     )
     for r in results:
         rate = r.msgs / r.seconds if r.seconds else 0.0
@@ -806,7 +843,9 @@ def report(results: list[PlayResult]) -> None:
             f"{r.client:>6} {r.kind:>7} {r.msgs:>6} {rate:>7.1f} {r.bytes / max(r.msgs, 1):>8.0f} "
             f"{r.bytes / 1024 / max(r.seconds, 1e-9):>8.1f} {r.frames / max(r.seconds, 1e-9):>8.1f} "
             f"{r.epochs / max(r.seconds, 1e-9):>8.0f} {r.epoch if r.epoch is not None else '-':>8} "
-            f"{len(ack):>4} {r.resent:>6} {percentile(ack, 0.5):>7.0f} {max(ack, default=math.nan):>7.0f}  {r.error}"
+            f"{len(ack):>4} {r.resent:>6} {percentile(ack, 0.5):>7.0f} {max(ack, default=math.nan):>7.0f} "
+            f"{r.frame_bytes / max(r.frame_msgs, 1):>7.0f} {r.full_frames:>4} "
+            f"{r.delta_bytes / max(r.frame_msgs - r.full_frames, 1):>7.0f}  {r.error}"
         )
     for kind in sorted({r.kind for r in results}):
         ok = [r for r in results if r.ok and r.kind == kind]
@@ -820,7 +859,10 @@ def report(results: list[PlayResult]) -> None:
             f"{sum(r.frames for r in ok) / secs:.1f} frames/s and {sum(r.epochs for r in ok) / secs:.0f} epochs/s "
             f"per client; click → ack over {len(ack)} strokes: "
             f"p50 {percentile(ack, 0.5):.0f} ms, p95 {percentile(ack, 0.95):.0f} ms, "
-            f"max {max(ack, default=math.nan):.0f} ms, {sum(r.resent for r in ok)} resent"
+            f"max {max(ack, default=math.nan):.0f} ms, {sum(r.resent for r in ok)} resent; "
+            f"{sum(r.frame_bytes for r in ok) / max(sum(r.frame_msgs for r in ok), 1):.0f} B per board frame "
+            f"({sum(r.full_frames for r in ok)} full of {sum(r.frame_msgs for r in ok)}), "
+            f"{sum(r.delta_bytes for r in ok) / max(sum(r.frame_msgs - r.full_frames for r in ok), 1):.0f} B per delta"
         )
 
 

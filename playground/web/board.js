@@ -15,7 +15,6 @@
  * @property {number[]} y  x₂ on a 2-D board, the target on a 1-D one
  * @property {number[]} c  class index (classification) or target value (regression)
  * @property {number[]} t  1: a test point
- * @property {number[]} w  1: misclassified
  */
 /**
  * @typedef {Object} Curve  a 1-D board's network output ŷ(x) over the view
@@ -23,7 +22,8 @@
  * @property {number[]} y
  */
 /**
- * @typedef {Object} LossSeries  the loss chart's traces (null for NaN or ±∞)
+ * @typedef {Object} LossSeries  the loss chart's traces (null for NaN or ±∞); a delta frame's from index `at` on
+ * @property {number} at  these entries replace the base frame's from this index on (0: the whole series)
  * @property {number[]} e  epochs
  * @property {(number|null)[]} tr  train loss
  * @property {(number|null)[]} te  test loss
@@ -31,22 +31,26 @@
  * @property {(number|null)[]} sc  test accuracy or R²
  */
 /**
- * @typedef {Object} GradSeries  ‖∂L/∂Wˡ‖ per layer
+ * @typedef {Object} GradSeries  ‖∂L/∂Wˡ‖ per layer (a delta frame's from index `at` on)
+ * @property {number} at  as LossSeries.at
  * @property {number[]} e  epochs
  * @property {(number|null)[][]} g  one list per layer
  * @property {boolean} zero  every gradient of the latest epoch is exactly 0
  */
 /**
- * @typedef {Object} Frame  everything the board draws for one state of the session
+ * @typedef {Object} Frame  one state of the session: full (base = seq), or a delta against the full frame `base`
  * @property {number} seq  increases with every frame; only the newest is drawn
+ * @property {number} base  the full frame this one builds on (its own seq: a full frame)
  * @property {string} figs_key  the figures this frame fills
- * @property {string[]} acks  ids of the strokes Python has applied
+ * @property {string[]} acks  ids of the strokes Python has applied (the newest of them)
  * @property {string} label  "Epoch 1,234"
- * @property {string} [z]  2-D: the output field, base64 of g×g uint8 levels, row 0 = lowest y
+ * @property {string} [z]  2-D: the output field: base64 of zlib of g×g uint8 levels, row 0 = lowest y, each row
+ *   as differences from the level on its left (mod 256)
  * @property {number} [g]  2-D: the field's grid size
  * @property {Curve} [curve]  1-D: the network's curve
  * @property {string} pv  a hash of the points (restyled only when it changes)
- * @property {Points} pts
+ * @property {Points} [pts]  full frames only
+ * @property {string} wrong  base64 of a bit per point of pts (bit i of byte i >> 3, lowest first): misclassified
  * @property {LossSeries} loss
  * @property {string|null} warn  a sign of trouble, shown instead of the hint
  * @property {GradSeries} grad
@@ -99,7 +103,7 @@
  */
 
 const W = window;
-const M = (W.__bpMetrics ||= { frames: 0, applyMs: [], clickLat: [], strokes: 0, seqs: [] });
+const M = (W.__bpMetrics ||= { frames: 0, applyMs: [], clickLat: [], strokes: 0, seqs: [], gaps: 0, resends: 0 });
 const boards = (W.__bpBoards ||= {});
 
 /**
@@ -149,12 +153,38 @@ if (!W.__bpObserver) {
       el.__seen = true;
       const st = boards[el.dataset.board];
       if (!st) continue;
-      const f = JSON.parse(el.textContent);
+      const f = resolve(st, JSON.parse(el.textContent));
       st.streaming = true;
-      if (!st.latest || f.seq > st.latest.seq) { st.latest = f; pump(st); }
+      if (f && (!st.latest || f.seq > st.latest.seq)) { st.latest = f; pump(st); }
     }
   });
   W.__bpObserver.observe(document.body, { subtree: true, childList: true, characterData: true });
+}
+
+/** A frame as drawn: a full one becomes the base of the deltas after it; a delta is spliced onto its base (its
+ * base's points, its curve entries from `at` on). A delta on a base this board does not hold (a full frame missed,
+ * or not arrived yet) keeps the charts and points as shown and draws only what it carries whole: the field, the
+ * label, the acknowledgements, the mistakes (if the points are the same). Charts lag until the next full frame
+ * (Python sends one at least every board.FULL_EVERY frames), never show a wrong series.
+ * @param {Frame} f @returns {Frame|null} */
+function resolve(st, f) {
+  if (f.base === f.seq) {
+    if (!st.base || f.seq > st.base.seq) st.base = f;
+    return f;
+  }
+  const b = st.base;
+  if (b && b.seq === f.base && b.figs_key === f.figs_key) {
+    const L = f.loss, G = f.grad, cut = (a, at, tail) => a.slice(0, at).concat(tail);
+    const loss = { at: 0 };
+    for (const k of ["e", "tr", "te", "rg", "sc"]) loss[k] = cut(b.loss[k], L.at, L[k]);
+    const grad = { at: 0, zero: G.zero, e: cut(b.grad.e, G.at, G.e), g: b.grad.g.map((a, l) => cut(a, G.at, G.g[l])) };
+    return { ...f, pts: b.pts, loss, grad };
+  }
+  const shown = st.latest && st.latest.figs_key === f.figs_key ? st.latest : null;
+  if (!shown || f.seq <= shown.seq) return null; // (an older delta, seen after a newer full frame: not drawn)
+  M.gaps++;
+  const keep = { pts: shown.pts, pv: shown.pv, wrong: f.pv === shown.pv ? f.wrong : shown.wrong };
+  return { ...f, ...keep, base: shown.base, loss: shown.loss, grad: shown.grad };
 }
 
 // The colourscale as 256 RGBA entries: level q of a frame's field is colour lut[q].
@@ -174,16 +204,26 @@ function makeLut(scale) {
   return lut;
 }
 
+const bytesOf = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+
+// A frame's `z` → its g×g levels: inflate (zlib), then undo each row's differences (board.py pack_field).
+async function fieldLevels(b64, g) {
+  const stream = new Blob([bytesOf(b64)]).stream().pipeThrough(new DecompressionStream("deflate"));
+  const q = new Uint8Array(await new Response(stream).arrayBuffer());
+  for (let i = 0; i < g; i++) for (let j = 1, o = i * g; j < g; j++) q[o + j] = (q[o + j] + q[o + j - 1]) & 255;
+  return q;
+}
+
 // A frame's field (row 0 = lowest y) → a PNG data URL, top row first.
-function fieldImage(st, b64, g) {
-  const bin = atob(b64), c = (st.fieldCanvas ||= document.createElement("canvas"));
+async function fieldImage(st, b64, g) {
+  const q = await fieldLevels(b64, g), c = (st.fieldCanvas ||= document.createElement("canvas"));
   c.width = g; c.height = g;
   const ctx = c.getContext("2d"), img = ctx.createImageData(g, g), lut = st.lut;
   for (let i = 0; i < g; i++) {
     const row = (g - 1 - i) * g;
     for (let j = 0; j < g; j++) {
-      const q = bin.charCodeAt(i * g + j), o = 4 * (row + j);
-      img.data[o] = lut[4 * q]; img.data[o + 1] = lut[4 * q + 1]; img.data[o + 2] = lut[4 * q + 2]; img.data[o + 3] = 255;
+      const v = q[i * g + j], o = 4 * (row + j);
+      img.data[o] = lut[4 * v]; img.data[o + 1] = lut[4 * v + 1]; img.data[o + 2] = lut[4 * v + 2]; img.data[o + 3] = 255;
     }
   }
   ctx.putImageData(img, 0, 0);
@@ -197,7 +237,8 @@ function near(xa, ya, px, py, r2) {
 
 // Points to draw: the server's minus those erased locally, plus those drawn locally.
 function pointTraces(st) {
-  const f = st.shown, ctx = st.ctx, P = f.pts;
+  const f = st.shown, ctx = st.ctx, P = f.pts, bits = bytesOf(f.wrong || "");
+  const wrong = (i) => (bits[i >> 3] >> (i & 7)) & 1;
   const erase = st.erases.flatMap((e) => e.path), r2 = (st.radius || 0) ** 2;
   const parts = [{ x: [], y: [], c: [] }, { x: [], y: [], c: [] }, { x: [], y: [], c: [] }];
   for (let i = 0; i < P.x.length; i++) {
@@ -205,7 +246,7 @@ function pointTraces(st) {
     const part = parts[P.t[i] ? 1 : 0];
     const c = ctx.classes ? ctx.colors[P.c[i]] : P.c[i];
     part.x.push(P.x[i]); part.y.push(P.y[i]); part.c.push(c);
-    if (P.w[i] && (ctx.show_test || !P.t[i])) { parts[2].x.push(P.x[i]); parts[2].y.push(P.y[i]); }
+    if (wrong(i) && (ctx.show_test || !P.t[i])) { parts[2].x.push(P.x[i]); parts[2].y.push(P.y[i]); }
   }
   return { train: parts[0], test: parts[1], wrong: parts[2] };
 }
@@ -345,13 +386,14 @@ async function applyFrame(st, f) {
   const P = plotly(), T = st.traces, t0 = performance.now();
   if (f.acks) {
     st.outbox = st.outbox.filter((s) => !f.acks.includes(s.id));
+    if (!st.outbox.length) { clearTimeout(st.resendTimer); st.resends = 0; }
     // a stroke drawn locally stays until Python has it: while it is being drawn or waits in the outbox
     const waiting = (s) => s === st.stroke || st.outbox.some((o) => o.id === s.id);
     st.pending = st.pending.filter(waiting);
     st.erases = st.erases.filter(waiting);
   }
   st.shown = f;
-  if (f.z) await P.relayout(st.board, { "images[0].source": fieldImage(st, f.z, f.g) });
+  if (f.z) await P.relayout(st.board, { "images[0].source": await fieldImage(st, f.z, f.g) });
   else if (f.curve) await P.restyle(st.board, { x: [f.curve.x], y: [f.curve.y] }, [T.field]);
   const t1 = performance.now();
   await yieldToInput();
@@ -476,9 +518,25 @@ function endStroke(st) {
   st.outbox.push({ id: s.id, tool: s.tool, label: s.label, target: s.target, radius: st.radius,
     pts: s.tool === "erase" ? s.path : s.pts });
   st.outbox = st.outbox.slice(-st.ctx.max_unacked);
+  st.resends = 0;
+  sendOutbox(st);
+}
+
+// A stroke whose acknowledgement has not come is sent again (Python applies a stroke once, by its id, and
+// acknowledges it again): the script run that had it may have been interrupted by a newer rerun (a click on Pause
+// right after it) before applying it. After RESEND_MS, then twice as long each time (a busy server is not flooded).
+const RESEND_MS = 800, MAX_RESEND_MS = 6400;
+function sendOutbox(st) {
+  clearTimeout(st.resendTimer);
+  if (!st.outbox.length) return;
   /** @type {StrokeBatch} */
   const value = { batch: st.outbox };
   st.setTriggerValue("stroke", value);
+  st.resendTimer = setTimeout(() => {
+    if (!st.outbox.length) return;
+    st.resends++; M.resends++;
+    sendOutbox(st);
+  }, Math.min(MAX_RESEND_MS, RESEND_MS * 2 ** st.resends));
 }
 
 /** The board's square fits the window's height below it (a projector at 1280×720 shows it whole, without
@@ -503,7 +561,7 @@ export default function ({ parentElement, data, setTriggerValue }) {
   if (!st) {
     st = root.__st = { root, board: root.querySelector(".bp-board"), loss: root.querySelector(".bp-loss"),
       grad: root.querySelector(".bp-grad"), ink: root.querySelector(".bp-ink"), pending: [], erases: [], outbox: [],
-      busy: false };
+      busy: false, base: null, resends: 0, resendTimer: 0 };
     st.board.addEventListener("pointerdown", (e) => startStroke(st, e));
     st.board.addEventListener("pointermove", (e) => moveStroke(st, e));
     st.board.addEventListener("pointerup", () => endStroke(st));
@@ -520,7 +578,8 @@ export default function ({ parentElement, data, setTriggerValue }) {
   if (data.figs_key !== st.figsKey) {
     st.figsKey = data.figs_key; st.figs = data.figs; st.traces = data.traces; st.shown = null;
   }
-  if (!st.latest || data.frame.seq >= st.latest.seq || st.latest.figs_key !== st.figsKey) st.latest = data.frame;
+  const f = resolve(st, data.frame); // a full frame (board.py Stream: the first of a script run)
+  if (f && (!st.latest || f.seq >= st.latest.seq || st.latest.figs_key !== st.figsKey)) st.latest = f;
   if (st.shown && st.latest === st.shown) drawPoints(st); // tool or show-test toggles
   pump(st);
 }
