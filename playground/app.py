@@ -22,13 +22,14 @@ from engine.data import DataError, load_dataset, parse_csv, to_csv
 from engine.device import describe
 from engine.session import Session, split_epochs
 from playground import board as bd
-from playground import controls, i18n, panels, state, warm
+from playground import controls, i18n, lesson_view, lessons, panels, state, warm
 from playground.controls import CONTROLS, OPTIMIZERS, Control
 from playground.i18n import N_, _
-from playground.page import Page
+from playground.page import LessonState, Page, Race
 from playground.text import plain
 
 ss = st.session_state
+NO_LESSON = "—"
 FPS = 20.0  # frames per second the play loop aims at; the browser shows what it can of them
 CATCH_UP = 4.0  # a frame late by k budgets trains k frames' epochs (at most this many): epochs/s kept under load
 TRAIN_BUDGET_S = 0.025  # a frame's training at its network's own speed (× lateness): a heavy one trains fewer epochs
@@ -58,6 +59,9 @@ def open_page(flag_notes: list[str]) -> Page:
     lang, lang_note = i18n.choose(q.get("lang"), st.context.locale)
     i18n.use(lang)
     notices, tab, base, stem = [], None, None, q.get("preset")
+    lesson, base = open_lesson(q, notices)
+    if lesson is not None:
+        stem, tab = None, lesson_tab(lesson_view.current_step(lesson), base)
     if stem:  # a preset's link: its settings are changes to the preset's
         base = state.preset_named(stem)
         if base is None:
@@ -81,9 +85,37 @@ def open_page(flag_notes: list[str]) -> Page:
         lang=lang,
         lang_in_link=lang == q.get("lang"),
         preset=stem,
+        lesson=lesson,
     )
     p.show(session.cfg)
     return p
+
+
+def open_lesson(q: dict, notices: list[str]) -> tuple[LessonState | None, Config | None]:
+    """A lesson's link (?lesson=NAME&step=K, K from 1): the lesson at that step and its step's config, the base
+    of the link's other settings."""
+    name = q.get("lesson")
+    if not name:
+        return None, None
+    try:
+        lesson = lessons.load(str(name)[:80])
+    except lessons.LessonError as e:
+        notices.append(_("Link setting ignored — lesson: {why}").format(why=e))
+        return None, None
+    k = controls.typed(str(q.get("step", "1"))[:10])
+    if not isinstance(k, int) or not 1 <= k <= len(lesson.steps):
+        notices.append(
+            _("Link setting ignored — step: this lesson has steps 1 to {n}; opened step 1").format(n=len(lesson.steps))
+        )
+        k = 1
+    ls = LessonState(lesson.name, k - 1)
+    return ls, lesson_view.step_config(lesson.steps[k - 1])
+
+
+def lesson_tab(step, cfg: Config) -> str | None:
+    """The tab a lesson step opens: the one it names (by its ?hide= flag), else its preset's."""
+    names = {t.flag: t.name for t in panels.TABS}
+    return names.get(step.tab) or cfg.view or None
 
 
 def install(s: Session) -> None:
@@ -193,6 +225,49 @@ def on_preset() -> None:
         p.preset = state.presets()[name].stem
         p.show(p.session.cfg)
         open_tab(p.session.cfg.view)
+
+
+def set_up_lesson_step(p: Page) -> None:
+    """The lesson's current step on the page: its set-up (a fresh session), its tab, an empty race."""
+    step = lesson_view.current_step(p.lesson)
+    cfg = lesson_view.step_config(step)
+    p.remember(p.session.dataset, p.session.cfg)
+    install(Session(cfg))
+    p.show(p.session.cfg)
+    p.preset, p.race = None, Race()
+    if tab := lesson_tab(step, cfg):
+        open_tab(tab)
+
+
+@serial
+def on_lesson_menu() -> None:
+    p, name = page(), ss.w_lesson
+    if name == NO_LESSON:
+        p.lesson = None
+        return
+    p.lesson = LessonState(name)
+    set_up_lesson_step(p)
+
+
+@serial
+def on_lesson_go(k: int) -> None:
+    p = page()
+    if p.lesson is not None and 0 <= k < len(lesson_view.lesson_of(p.lesson).steps):
+        p.lesson.step = k
+        set_up_lesson_step(p)
+
+
+@serial
+def on_lesson_run(key: str) -> None:
+    p = page()
+    if p.lesson is not None:
+        lesson_view.lock(p.lesson, lesson_view.raw_answer(lesson_view.current_step(p.lesson).question, key))
+
+
+@serial
+def on_lesson_leave() -> None:
+    page().lesson = None
+    ss.w_lesson = NO_LESSON
 
 
 @serial
@@ -460,6 +535,16 @@ def sidebar(p: Page) -> None:
         help="The page's language / 页面语言 (the link keeps it: ?lang=en, ?lang=zh)",
     )
     sb.title(_("Backprop Playground"))
+    titles = lesson_view.menu_titles(p.lang)
+    ss.w_lesson = p.lesson.name if p.lesson else NO_LESSON
+    sb.selectbox(
+        _("Lesson"),
+        [NO_LESSON, *titles],
+        key="w_lesson",
+        format_func=lambda n: titles.get(n, "—"),
+        on_change=on_lesson_menu,
+        help=_("Short guided experiments: predict first, then run, then read why, with your run's own numbers."),
+    )
     sb.selectbox(
         _("Preset"),
         ["—", *state.presets()],
@@ -469,7 +554,7 @@ def sidebar(p: Page) -> None:
         help=_("Load one of the articles' examples or a classic problem: data, network and optimiser together."),
     )
     cfg = p.session.cfg
-    if cfg.caption:
+    if cfg.caption and p.lesson is None:  # (a lesson's step changes its preset: the lesson says what it shows)
         sb.info(f"**{plain(_(cfg.title), 200)}** — {plain(_(cfg.caption), 2000)}")  # a preset's are in the catalog
 
     data = sb.container(key="sec_data")
@@ -747,8 +832,13 @@ def sync_link(p: Page) -> None:
     ui = {k: st.query_params[k] for k in ("hide", "present") if k in st.query_params}
     if p.lang_in_link:
         ui["lang"] = p.lang
-    base = preset_shown(p)
-    q = controls.config_to_query(p.session.cfg, base) | ({"preset": p.preset} if base else {}) | ui
+    if p.lesson is not None:  # the lesson's step, and the settings changed since its set-up
+        base = lesson_view.step_config(lesson_view.current_step(p.lesson))
+        where = {"lesson": p.lesson.name, "step": str(p.lesson.step + 1)}
+    else:
+        base = preset_shown(p)
+        where = {"preset": p.preset} if base else {}
+    q = controls.config_to_query(p.session.cfg, base) | where | ui
     if dict(st.query_params) != q:
         st.query_params.from_dict(q)
 
@@ -817,16 +907,19 @@ def main() -> None:
         # the projector starts with the sidebar folded (the class sees the board; » opens the settings)
         initial_sidebar_state="collapsed" if "sidebar" in hidden_parts or present else "auto",
     )
-    st.html(state.page_css(hidden_parts, present))
     if "page" not in ss:
         ss.page = open_page(flag_notes)
     p = page()
+    if p.lesson is not None:  # the panels a lesson's step hides, with the link's
+        hidden_parts = hidden_parts | set(lesson_view.current_step(p.lesson).hide)
+    st.html(state.page_css(hidden_parts, present))
     i18n.use(p.lang)
     if css := i18n.streamlit_css({"w_csv": "CSV, TXT", "w_import": "JSON"}, st.get_option("server.maxUploadSize")):
         st.html(css)  # Streamlit's own words (the uploaders') in the page's language
     p.new_run()
     sidebar(p)
     messages(p)
+    lesson_view.panel(p, on_lesson_go, on_lesson_run, on_lesson_leave)
     counter, speed = transport(p)
     drawing = draw_row(p, present)
     frame = board(p, drawing, present)

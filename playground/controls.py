@@ -908,7 +908,7 @@ CONTROLS: tuple[Control, ...] = (
 )
 BY_NAME = {c.name: c for c in CONTROLS}
 BY_LINK = {c.link: c for c in CONTROLS if c.link}
-UI_KEYS = ("hide", "present", "preset", "lang")  # classroom flags, the preset, the language: not settings
+UI_KEYS = ("hide", "present", "preset", "lang", "lesson", "step")  # classroom flags, preset, language, lesson
 MAX_LINK_VALUE = 200
 
 

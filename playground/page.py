@@ -14,6 +14,7 @@ from engine.config import Config
 from engine.data import Dataset
 from engine.session import Session
 from playground import controls
+from playground.lessons import Attempt, RunResult
 
 MAX_UNDO = 30
 
@@ -26,6 +27,21 @@ class Race:
     request: tuple[list, int] | None = None
     result: Any = None  # engine.race.Race
     seconds: float = 0.0
+
+
+@dataclass
+class LessonState:
+    """The lesson being followed: its step, each step's answer (locked when its run starts) and run."""
+
+    name: str
+    step: int = 0  # index into the lesson's steps
+    attempts: dict[int, Attempt] = field(default_factory=dict)
+    results: dict[int, RunResult] = field(default_factory=dict)
+    problems: dict[int, str] = field(default_factory=dict)  # a run that could not check the answer: why
+    run_requested: bool = False
+
+    def attempt(self) -> Attempt:
+        return self.attempts.get(self.step, Attempt())
 
 
 @dataclass
@@ -52,6 +68,7 @@ class Page:
     lock: threading.RLock = field(default_factory=threading.RLock)  # callbacks change the session one at a time
     lang: str = "en"  # the page's language (i18n.LANGUAGES)
     lang_in_link: bool = False  # chosen (in the link or with the switch), so the link keeps it
+    lesson: LessonState | None = None  # a lesson being followed (?lesson=NAME&step=K)
     preset: str | None = None  # the preset (its file's stem) the set-up came from, while its points are shown
 
     @property
