@@ -388,8 +388,9 @@ def update_ratio_figure(ratio: np.ndarray | None, sizes: tuple[int, ...], height
     fig.add_hline(y=1e-3, line_dash="dot", line_color="#999")
     # (add_hline's own annotation lands at y = 10^0.001 on a log axis: annotations there take log10 values)
     fig.add_annotation(
-        x=1, xref="paper", xanchor="right", y=-3, yref="y", yanchor="bottom", text=_("≈ 1e-3: healthy"), showarrow=False
-    )
+        x=1, xref="paper", xanchor="right", y=-3, yref="y", yanchor="bottom", text=_("≈ 1e-3: healthy"),
+        showarrow=False, bgcolor="rgba(255,255,255,0.85)",  # readable where a bar runs behind it
+    )  # fmt: skip
     _layout(fig, _("Update / weight ratio ‖ΔW‖/‖W‖ (latest epoch)"), height, big)
     fig.update_layout(yaxis={"type": "log", "exponentformat": "power", "nticks": LOG_TICKS}, hovermode="closest")
     finite = vals[np.isfinite(vals) & (vals > 0)]
