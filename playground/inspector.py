@@ -63,6 +63,35 @@ def mat(a: np.ndarray, max_rows: int = MAX_ROWS, max_cols: int = MAX_COLS) -> st
     return rf"\begin{{bmatrix}}{body}\end{{bmatrix}}{shape}"
 
 
+WIDE_MATRICES = 1  # an equation with more matrices than this is stacked, one "= …" per line
+
+
+def stacked(line: str) -> str:
+    """A long chain a = b = c as an aligned block, one equals sign per line: shown in one line it ran past the
+    column (the default 2-4-2-1 network's z = a·W + b = [a][W] + [b] = [z]) and was cut, with no scrollbar on
+    systems that hide them. Splits only at top level (outside braces and environments)."""
+    if line.count(r"\begin{bmatrix}") <= WIDE_MATRICES:
+        return line
+    parts, depth, env, start, i = [], 0, 0, 0, 0
+    while i < len(line):
+        if line.startswith(r"\begin{", i):
+            env += 1
+        elif line.startswith(r"\end{", i):
+            env -= 1
+        ch = line[i]
+        depth += ch == "{"
+        depth -= ch == "}"
+        if ch == "=" and depth == 0 and env == 0:
+            parts.append(line[start:i].strip())
+            start = i + 1
+        i += 1
+    parts.append(line[start:].strip())
+    if len(parts) < 3:
+        return line
+    rows = [rf"{parts[0]} &= {parts[1]}", *(rf"&= {q}" for q in parts[2:])]
+    return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+
 def sup(name: str, l: int) -> str:
     return rf"{name}^{{({l})}}"
 

@@ -245,7 +245,7 @@ def render_inspector(s: Session, big: bool) -> None:
     for sec in secs:
         st.markdown(f"#### {sec.title}")
         for line in sec.lines:
-            st.latex(line)
+            st.latex(inspector.stacked(line))
         for note in sec.notes:
             st.caption(note)
 

@@ -210,3 +210,14 @@ def test_race_rows_are_checked():
             racers_from_rows(bad)
     with pytest.raises(Exception, match="row 2 has a learning rate but no optimiser"):
         racers_from_rows([{"optimizer": "adam", "learning_rate": 0.01}, {"optimizer": None, "learning_rate": 0.1}])
+
+
+def test_a_chain_with_many_matrices_is_stacked_one_equals_sign_a_line():
+    from playground.inspector import mat, stacked
+
+    m = mat(np.ones((2, 2)))
+    line = rf"z^{{(1)}} = a^{{(0)}}W^{{(1)}} + b^{{(1)}} = {m}{m} + {m} = {m}"
+    out = stacked(line)
+    assert out.startswith(r"\begin{aligned}") and out.count("&=") == 3 and out.count(m) == 4
+    short = rf"a = \sigma(z) = {m}"
+    assert stacked(short) == short  # one or two matrices stay on one line
