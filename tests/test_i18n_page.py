@@ -35,6 +35,7 @@ ALLOWED = {
     *["sin", "ln", "log", "max", "grad"],  # formulas: sin(x1), ln 2, log₁₀ L, max |explicit − jax.grad|
     # the CSV file's own column names and values (x1, x2, label/y, set = train|test): what the file must hold
     *["label", "set", "train", "test"],
+    "xor",  # the problem's name, as the articles write it in Chinese (a lesson's title: XOR 需要隐藏层)
 }
 BILINGUAL = ("w_lang",)  # widgets that speak both languages on purpose: the switch reads the same in either
 LATEX = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.S)
