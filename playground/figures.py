@@ -36,6 +36,9 @@ def _layout(fig: go.Figure, title: str = "", height: int = 300, big: bool = Fals
         plot_bgcolor="white",
         legend={"orientation": "h", "y": 1.0, "x": 0, "yanchor": "bottom", "font": {"size": size - 1}},
         hovermode="x unified",
+        # Plotly's toolbar (shown on hover) down the right edge, not across the top where it covered a small
+        # chart's title
+        modebar={"orientation": "v", "bgcolor": "rgba(255,255,255,0.8)"},
     )
     # automargin: tick labels and axis titles push the plot in rather than spill over (projector type sizes)
     fig.update_xaxes(showline=True, linecolor="#bbb", gridcolor="#eee", zeroline=False, automargin=True)
