@@ -36,6 +36,9 @@ TRAIN_BUDGET_S = 0.025  # a frame's training at its network's own speed (× late
 MAX_DUTY = 0.5  # a session trains at most this share of the time (one epoch too long for a frame: it waits)
 EPOCH_S: dict[tuple, float] = {}  # (spec, steps per epoch) → the fewest seconds one epoch took in this process
 MAX_EPOCH_S = 256  # networks whose epoch time is kept
+LIGHT_POINT_WEIGHTS = 1_000_000  # a frame this light (training points × weights × epochs) is never cut by time:
+# twice TF Playground's default network at the default speed (250 × 37 × 50), so a busy server (every epoch slower)
+# does not cut ordinary sessions, only networks heavy in themselves
 TRAINED_CHUNKS: set[tuple] = set()  # (spec, compiled chunk size) trained in this process: catching up uses no other
 INSPECT = "inspect"
 PLAY_HINT = N_("Click to add a point, drag to spray, pick the eraser to remove. Drawing works while training runs.")
@@ -866,7 +869,8 @@ def play(p: Page, counter, stream: bd.Stream, speed: int) -> None:
         key = (s.spec, s.steps_per_epoch)
         n = s.epochs_within_budget(round(speed * late))
         best = EPOCH_S.get(key)
-        n = min(n, 10) if best is None else max(1, min(n, int(TRAIN_BUDGET_S * late / best)))
+        light = LIGHT_POINT_WEIGHTS // (max(1, int((~s.dataset.test).sum())) * s.n_weights)
+        n = min(n, max(light, 10 if best is None else int(TRAIN_BUDGET_S * late / best), 1))
         if n >= 10:
             n -= n % 10  # whole compiled chunks of 10 and 100 (engine/limits.py EPOCH_CHUNKS)
         plain = s.epochs_within_budget(speed)
@@ -892,7 +896,7 @@ def play(p: Page, counter, stream: bd.Stream, speed: int) -> None:
         counter.markdown("### " + epoch_label(s))
         if not p.playing:  # diverged
             st.rerun()
-        period = max(1.0 / FPS, n * EPOCH_S.get(key, 0.0) / MAX_DUTY)  # at its own speed, as above
+        period = max(1.0 / FPS, n * EPOCH_S.get(key, 0.0) / MAX_DUTY if n > light else 0.0)  # (as above)
         time.sleep(max(0.0, period - (time.perf_counter() - t0)))
 
 

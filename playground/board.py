@@ -32,7 +32,7 @@ STREAMED_ACKS = 32  # the newest acknowledgements a delta frame carries (a strok
 LOSS_POINTS = 300  # the loss chart's entries at most (every stride-th epoch and the newest)
 GRAD_POINTS = 200  # the gradient chart's
 FULL_EVERY = 40  # a full frame at least this often while playing (a board that missed one catches up)
-MAX_DELTA_ENTRIES = 40  # curve entries a delta may carry (≈2 KB); beyond that a full frame is sent
+MAX_DELTA_ENTRIES = 90  # curve entries a delta may carry (≈5 KB); beyond that a full frame (≈25 KB) is sent
 HTML = (
     '<div class="bp-root"><div class="bp-left"><div class="bp-head"><span class="bp-hint"></span></div>'
     '<div class="bp-wrap"><div class="bp-board"></div><canvas class="bp-ink"></canvas></div></div>'

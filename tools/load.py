@@ -84,8 +84,8 @@ BOARD_COMPONENT = "backprop_board"  # playground/board.py component(): its name 
 XSRF_COOKIE = "_streamlit_xsrf"
 ACK_TIMEOUT_S = 10.0  # a stroke not acknowledged this long is an error
 RESEND_S = 2.0  # after Play: unacknowledged strokes go again this often (as the board's next stroke takes them)
-BOARD_RESEND_S = 0.8  # while playing: as board.js (RESEND_MS), unacknowledged strokes go again, twice as late each time
-MAX_BOARD_RESEND_S = 6.4
+BOARD_RESEND_S = 0.4  # while playing, as board.js: strokes a later run's board data does not acknowledge go again
+MAX_BOARD_RESEND_S = 6.4  # (this long after they went at the soonest); else after this long a silence, doubling
 FRAME_RE = re.compile(rb'"seq": ?(\d+), ?"base": ?(\d+)')  # a board frame (playground/board.py Frame): full if equal
 MAX_UNACKED = 200  # strokes one batch carries (playground/board.py MAX_UNACKED)
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy from the env
@@ -281,6 +281,7 @@ class Client:
         self.delta_bytes = 0
         self.sent_at = 0.0  # the outbox's last sending (monotonic)
         self.resends = 0  # outbox sendings since the last new stroke
+        self.board_data = False  # a rerun's board data came (its frame acknowledges what that run applied)
 
     @property
     def http_base(self) -> str:
@@ -458,6 +459,7 @@ class Client:
                 self.sliders[el.slider.label] = el.slider.id
             elif ek == "bidi_component" and BOARD_COMPONENT in el.bidi_component.component_name:
                 self.board_id = el.bidi_component.id
+                self.board_data = True
             elif ek == "number_input":
                 ni = el.number_input
                 self.numbers[ni.label] = ni.value if ni.set_value else ni.default
@@ -493,8 +495,10 @@ class Client:
         next_click = now + click_every / 2 if click_every > 0 else math.inf
         spot = [[0.05 * (secrets.randbelow(9) - 4), 0.05 * (secrets.randbelow(9) - 4)]]  # near the board's middle
         while (left := deadline - (now := time.monotonic())) > 0:
-            wait = min(MAX_BOARD_RESEND_S, BOARD_RESEND_S * 2**self.resends)
-            if self.unacked and now - self.sent_at >= wait:  # no acknowledgement yet: board.js sends again
+            wait = MAX_BOARD_RESEND_S * 2**self.resends
+            lost = self.board_data and now - self.sent_at >= BOARD_RESEND_S  # a later run did not apply them
+            self.board_data = False
+            if self.unacked and (lost or now - self.sent_at >= wait):  # as board.js: sent again
                 self.resends += 1
                 await self.resend()
                 continue

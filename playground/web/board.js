@@ -340,6 +340,7 @@ async function plotChart(P, el, fig) {
 
 // Plotly labels a log axis spanning up to three decades with bare digits (a loss of 0.2 reads "2" unless 10⁻¹ is
 // in view): label plain numbers at 1-2-5 steps there, finer for narrower spans (figures.log_tick_values in Python).
+const LOG_TICKS = 6; // figures.LOG_TICKS
 function logTickValues(ys) {
   let lo = Infinity, hi = -Infinity;
   for (const y of ys) for (const v of y) if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
@@ -372,7 +373,13 @@ function logTicks(P, el, ys) {
   const vals = logTickValues(ys), sig = vals ? vals.join() : "auto";
   if (el.__bpTicks === sig) return null;
   el.__bpTicks = sig;
-  if (!vals) return P.relayout(el, { "yaxis.tickmode": "auto", "yaxis.tickvals": null, "yaxis.ticktext": null });
+  if (!vals) { // powers of ten only (every d-th), as figures.log_decades: auto ticks ran digits into exponents
+    let lo = Infinity, hi = -Infinity;
+    for (const y of ys) for (const v of y) if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    const d = hi > lo ? Math.max(1, Math.ceil(Math.log10(hi / lo) / LOG_TICKS)) : 1;
+    return P.relayout(el, { "yaxis.tickmode": "linear", "yaxis.tick0": 0, "yaxis.dtick": d,
+      "yaxis.tickvals": null, "yaxis.ticktext": null });
+  }
   return P.relayout(el, { "yaxis.tickmode": "array", "yaxis.tickvals": vals, "yaxis.ticktext": vals.map(tickText) });
 }
 
@@ -524,19 +531,34 @@ function endStroke(st) {
 
 // A stroke whose acknowledgement has not come is sent again (Python applies a stroke once, by its id, and
 // acknowledges it again): the script run that had it may have been interrupted by a newer rerun (a click on Pause
-// right after it) before applying it. After RESEND_MS, then twice as long each time (a busy server is not flooded).
-const RESEND_MS = 800, MAX_RESEND_MS = 6400;
+// right after it) before applying it. Sent again when a script run that started after it (its board data: `lost`)
+// comes without its acknowledgement, RESEND_MS after it went at the soonest; else only after a long silence
+// (MAX_RESEND_MS, doubling): every sending is a rerun, and reruns faster than a busy server finishes one would
+// interrupt each other and none would ever show anything.
+const RESEND_MS = 400, MAX_RESEND_MS = 6400;
 function sendOutbox(st) {
   clearTimeout(st.resendTimer);
   if (!st.outbox.length) return;
   /** @type {StrokeBatch} */
   const value = { batch: st.outbox };
+  st.sentAt = performance.now();
   st.setTriggerValue("stroke", value);
-  st.resendTimer = setTimeout(() => {
-    if (!st.outbox.length) return;
-    st.resends++; M.resends++;
-    sendOutbox(st);
-  }, Math.min(MAX_RESEND_MS, RESEND_MS * 2 ** st.resends));
+  st.resendTimer = setTimeout(() => resend(st), MAX_RESEND_MS * 2 ** st.resends);
+}
+
+function resend(st) {
+  if (!st.outbox.length) return;
+  st.resends++; M.resends++;
+  sendOutbox(st);
+}
+
+/** A rerun's own frame: strokes it does not acknowledge, sent before it started, were lost. @param {Frame} f */
+function lost(st, f) {
+  if (f.seq === st.dataSeq) return; // the same data again (a re-render)
+  st.dataSeq = f.seq;
+  const acked = new Set(f.acks || []);
+  st.outbox = st.outbox.filter((s) => !acked.has(s.id));
+  if (st.outbox.length && performance.now() - st.sentAt >= RESEND_MS) resend(st);
 }
 
 /** The board's square fits the window's height below it (a projector at 1280×720 shows it whole, without
@@ -561,7 +583,7 @@ export default function ({ parentElement, data, setTriggerValue }) {
   if (!st) {
     st = root.__st = { root, board: root.querySelector(".bp-board"), loss: root.querySelector(".bp-loss"),
       grad: root.querySelector(".bp-grad"), ink: root.querySelector(".bp-ink"), pending: [], erases: [], outbox: [],
-      busy: false, base: null, resends: 0, resendTimer: 0 };
+      busy: false, base: null, resends: 0, resendTimer: 0, sentAt: 0, dataSeq: null };
     st.board.addEventListener("pointerdown", (e) => startStroke(st, e));
     st.board.addEventListener("pointermove", (e) => moveStroke(st, e));
     st.board.addEventListener("pointerup", () => endStroke(st));
@@ -578,6 +600,7 @@ export default function ({ parentElement, data, setTriggerValue }) {
   if (data.figs_key !== st.figsKey) {
     st.figsKey = data.figs_key; st.figs = data.figs; st.traces = data.traces; st.shown = null;
   }
+  if (st.setTriggerValue) lost(st, data.frame);
   const f = resolve(st, data.frame); // a full frame (board.py Stream: the first of a script run)
   if (f && (!st.latest || f.seq >= st.latest.seq || st.latest.figs_key !== st.figsKey)) st.latest = f;
   if (st.shown && st.latest === st.shown) drawPoints(st); // tool or show-test toggles
