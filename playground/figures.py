@@ -94,11 +94,19 @@ def tick_text(v: float) -> str:
     return f"{float(f'{v:.3g}'):f}".rstrip("0").rstrip(".")
 
 
+def log_decades(values) -> int:
+    """Decades between labelled powers of ten on a log axis over these values: 1, more where they span over
+    LOG_TICKS decades. board.js mirrors this rule."""
+    v = np.asarray([x for x in np.ravel(np.asarray(values, dtype=float)) if np.isfinite(x) and x > 0])
+    span = np.log10(v.max() / v.min()) if len(v) else 0.0
+    return max(1, int(np.ceil(span / LOG_TICKS)))
+
+
 def log_axis(values) -> dict:
     """Axis settings that label a log axis over these values readably (see log_tick_values)."""
     ticks = log_tick_values(values)
-    if ticks is None:
-        return {"tickmode": "auto", "nticks": LOG_TICKS, "exponentformat": "power"}
+    if ticks is None:  # powers of ten only: Plotly's auto ticks added digits 2 and 5 that ran into the exponents
+        return {"tickmode": "linear", "tick0": 0, "dtick": log_decades(values), "exponentformat": "power"}
     return {"tickmode": "array", "tickvals": ticks, "ticktext": [tick_text(t) for t in ticks]}
 
 
@@ -311,7 +319,8 @@ def loss_figure(
     )
     _layout(fig, _("Loss"), height, big)
     fig.update_layout(
-        yaxis={"type": "log" if log_y else "linear", "title": None, "exponentformat": "power", "nticks": LOG_TICKS},
+        yaxis={"type": "log" if log_y else "linear", "title": None, "exponentformat": "power"}
+        | ({"tickmode": "linear", "tick0": 0, "dtick": 1} if log_y else {"nticks": LOG_TICKS}),
         # the score's own ticks (0…1), not the default synced to the loss axis, which gives values like 0.957
         yaxis2={
             "overlaying": "y",
@@ -366,7 +375,7 @@ def gradient_figure(h: dict[str, np.ndarray], sizes: tuple[int, ...], height: in
     # One legend row per layer, stacked right of the plot below the title: 1 to 9 layers never reach the title
     # (a horizontal legend above the plot wraps into it from 4 layers on) and the plot keeps its height.
     fig.update_layout(
-        yaxis={"type": "log", "exponentformat": "power", "nticks": LOG_TICKS},
+        yaxis={"type": "log", "exponentformat": "power", "tickmode": "linear", "tick0": 0, "dtick": 1},
         xaxis={"title": _("epoch")},
         margin={"t": 40 if big else 34, "r": 8},
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top", "tracegroupgap": 0},

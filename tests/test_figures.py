@@ -611,3 +611,16 @@ def test_a_frame_says_when_every_gradient_is_exactly_zero():
     alive = Session(parse_config({"data": {"generator": "xor", "n": 40}}))
     alive.train(2)
     assert board.frame(alive, 1, "k", [])["grad"]["zero"] is False
+
+
+def test_a_wide_log_axis_labels_powers_of_ten_only():
+    """Over 3 decades Plotly's auto ticks added bare digits 2 and 5 that ran into the exponents' labels."""
+    from playground.figures import log_axis
+
+    assert log_axis([1e-5, 0.3]) == {"tickmode": "linear", "tick0": 0, "dtick": 1, "exponentformat": "power"}
+    assert log_axis([1e-20, 1.0])["dtick"] == 4  # 20 decades: every 4th labelled (LOG_TICKS = 6)
+    assert log_axis([])["dtick"] == 1
+    from playground.figures import gradient_figure
+
+    empty = gradient_figure({"epoch": np.zeros(0), "grad_norm": np.zeros((0, 2))}, (2, 3, 1))
+    assert empty.layout.yaxis.tickmode == "linear" and empty.layout.yaxis.dtick == 1
