@@ -306,6 +306,14 @@ def on_stroke() -> None:
                 )
             else:
                 extent = bd.view_bounds(session.dataset, extent)  # the board holds its extent while drawing
+                if stroke.get("tool") != "erase" and ds.n == limits.MAX_POINTS:
+                    total = len(state.stroke_points(stroke))
+                    if ds.n - session.dataset.n < total:  # a spray that reached the limit kept what fits: say so
+                        notes.append(
+                            _("The board holds at most {n} points: {kept} of this stroke's {total} were kept.").format(
+                                n=f"{limits.MAX_POINTS:,}", kept=ds.n - session.dataset.n, total=total
+                            )
+                        )
                 p.remember(session.dataset, session.cfg)
                 session.set_dataset(ds)
         acks.append(stroke["id"])

@@ -161,3 +161,26 @@ def test_a_stroke_sent_again_is_applied_once_and_acknowledged_again(monkeypatch)
     stream = board.Stream("k")
     stream(s, 1, p.acks)
     assert "again1" in stream(s, 2, p.acks)["acks"]
+
+
+def test_a_spray_past_the_boards_limit_keeps_what_fits_and_says_so(monkeypatch):
+    from engine import limits
+    from playground import app
+
+    class State(dict):
+        __getattr__ = dict.__getitem__
+
+        def __setattr__(self, k, v):
+            self[k] = v
+
+    s = _session()
+    p = Page(session=s, settings={})
+    room = limits.MAX_POINTS - s.dataset.n
+    pts = [[i / 5000, 0.5] for i in range(room + 100)]
+    stroke = {"id": "spray1", "tool": "add", "label": 1, "target": 0.0, "radius": 0.1, "pts": pts}
+    monkeypatch.setattr(app, "ss", State(page=p, board=State(stroke={"batch": [stroke]})))
+    app.on_stroke()
+    assert s.dataset.n == limits.MAX_POINTS
+    assert p.notices == [
+        f"The board holds at most {limits.MAX_POINTS:,} points: {room} of this stroke's {room + 100} were kept."
+    ]
