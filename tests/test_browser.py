@@ -7,14 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tools.browser import CHROMIUM, board_points, epoch, launch, running_app, wait_board
+from tools.browser import board_points, epoch, launch, require_chromium, running_app, wait_board
 
 pytestmark = pytest.mark.browser
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI must run the browser tests: /usr/bin/chromium is missing")
-    pytest.skip("no Debian chromium (apt-get install chromium)", allow_module_level=True)
+require_chromium(pytest)
 
 sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 
@@ -41,6 +38,16 @@ def page(app_url):
         browser.close()
 
 
+def strokes_settled(page) -> None:
+    """Every stroke the board drew is acknowledged by Python (and the frame after it shown)."""
+    page.wait_for_function(
+        "() => { const st = document.querySelector('.bp-root').__st; "
+        "return st.outbox.length === 0 && st.pending.length === 0; }",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(500)
+
+
 def test_click_on_the_boundary_adds_a_point(page):
     before = board_points(page)
     box = page.locator(".bp-board").bounding_box()
@@ -64,12 +71,7 @@ def test_rapid_clicks_each_add_exactly_one_point(page):
         fx, fy = 0.1 + 0.08 * (i % 10), 0.2 + 0.08 * (i // 10)
         page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
         page.wait_for_timeout(30)
-    page.wait_for_function(
-        "() => { const st = document.querySelector('.bp-root').__st; "
-        "return st.outbox.length === 0 && st.pending.length === 0; }",
-        timeout=30_000,
-    )
-    page.wait_for_timeout(500)
+    strokes_settled(page)
     assert board_points(page) == before + 40
 
 
@@ -386,10 +388,5 @@ def test_a_point_drawn_just_before_pause_is_applied_once(page):
     page.mouse.click(box["x"] + box["width"] * 0.52, box["y"] + box["height"] * 0.47)
     pause.click()
     page.get_by_role("button", name="Play").wait_for(timeout=20_000)
-    page.wait_for_function(
-        "() => { const st = document.querySelector('.bp-root').__st; "
-        "return st.outbox.length === 0 && st.pending.length === 0; }",
-        timeout=30_000,
-    )
-    page.wait_for_timeout(500)
+    strokes_settled(page)
     assert board_points(page) == before + 1

@@ -133,23 +133,26 @@ def test_steady_state_frames_of_the_default_network_are_at_most_8_kb():
     assert json.loads(board.frame_html("main", stream(s, 99, acks)).split(">", 1)[1].rsplit("<", 1)[0])
 
 
+class FakeState(dict):
+    """Streamlit's session state as the callbacks read it (attributes and keys)."""
+
+    __getattr__ = dict.__getitem__
+
+    def __setattr__(self, k, v):
+        self[k] = v
+
+
 def test_a_stroke_sent_again_is_applied_once_and_acknowledged_again(monkeypatch):
     """board.js sends its unacknowledged strokes again after a while (the run that had them may have been
     interrupted): on_stroke applies a stroke once by its id, and moves its id among the newest acknowledgements
     (a streamed frame carries only board.STREAMED_ACKS of them)."""
     from playground import app
 
-    class State(dict):
-        __getattr__ = dict.__getitem__
-
-        def __setattr__(self, k, v):
-            self[k] = v
-
     s = _session()
     p = Page(session=s, settings={})
     p.acks.extend(f"old{i}" for i in range(board.STREAMED_ACKS + 5))
     stroke = {"id": "again1", "tool": "add", "label": 1, "target": 0.0, "radius": 0.1, "pts": [[0.3, 0.3]]}
-    fake = State(page=p, board=State(stroke={"batch": [stroke]}))
+    fake = FakeState(page=p, board=FakeState(stroke={"batch": [stroke]}))
     monkeypatch.setattr(app, "ss", fake)
     n = s.dataset.n
     app.on_stroke()
@@ -167,18 +170,12 @@ def test_a_spray_past_the_boards_limit_keeps_what_fits_and_says_so(monkeypatch):
     from engine import limits
     from playground import app
 
-    class State(dict):
-        __getattr__ = dict.__getitem__
-
-        def __setattr__(self, k, v):
-            self[k] = v
-
     s = _session()
     p = Page(session=s, settings={})
     room = limits.MAX_POINTS - s.dataset.n
     pts = [[i / 5000, 0.5] for i in range(room + 100)]
     stroke = {"id": "spray1", "tool": "add", "label": 1, "target": 0.0, "radius": 0.1, "pts": pts}
-    monkeypatch.setattr(app, "ss", State(page=p, board=State(stroke={"batch": [stroke]})))
+    monkeypatch.setattr(app, "ss", FakeState(page=p, board=FakeState(stroke={"batch": [stroke]})))
     app.on_stroke()
     assert s.dataset.n == limits.MAX_POINTS
     assert p.notices == [

@@ -14,14 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests.test_i18n_page import english_words
-from tools.browser import CHROMIUM, launch, running_app, wait_board
+from tools.browser import launch, require_chromium, running_app, wait_board
 
 pytestmark = pytest.mark.browser
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI must run the browser tests: /usr/bin/chromium is missing")
-    pytest.skip("no Debian chromium (apt-get install chromium)", allow_module_level=True)
+require_chromium(pytest)
 
 sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 

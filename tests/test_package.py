@@ -19,7 +19,7 @@ import pytest
 from engine.config import parse_config
 from engine.session import Session
 from playground import board, resources
-from tools.browser import CHROMIUM, launch, running_app, wait_board
+from tools.browser import launch, require_chromium, running_app, wait_board
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_PACKAGED = (Path("locales/messages.pot"), Path("locales/GLOSSARY.md"))  # for translators; the page reads the .po
@@ -197,10 +197,7 @@ def _preset_titles() -> list[str]:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_backprop_playground_starts_the_installed_app_from_anywhere(installed):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            raise RuntimeError("CI must run the browser tests: /usr/bin/chromium is missing")
-        pytest.skip("no Debian chromium")
+    require_chromium(pytest, module=False)
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     bin_dir, work = installed
     package = Path(

@@ -25,6 +25,15 @@ ARGS = [
 ]
 
 
+def require_chromium(pytest, module: bool = True) -> None:
+    """Browser tests: skipped where Debian's Chromium is missing, but never in CI (CI must run them)."""
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI"):
+        raise RuntimeError(f"CI must run the browser tests: {CHROMIUM} is missing")
+    pytest.skip("no Debian chromium (apt-get install chromium)", allow_module_level=module)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
