@@ -50,38 +50,35 @@ def _layer_names(s: Session) -> list[str]:
 
 
 def answer_widget(q: lessons.Question, key: str, locked: bool, s: Session, lang: str) -> Any:
-    """The widget for a question's kind; returns the raw answer (None until there is one)."""
+    """The widget for a question's kind; returns the answer it holds (`raw_answer`: None until there is one)."""
     texts = {o.id: o.text.get(lang) for o in q.options}
     label, common = _("Your answer"), {"key": key, "disabled": locked}
     if q.kind == "choice":
-        return st.radio(label, list(texts), format_func=texts.get, index=None, **common)
-    if q.kind == "order":
-        picked = st.multiselect(
-            _("Your answer: every option, best first"), list(texts), format_func=texts.get, **common
-        )
-        return picked if len(picked) == len(texts) else None
-    if q.kind == "number":
-        text = st.text_input(label, placeholder=_("a number, e.g. 0.25"), **common)
-        return text.strip() or None
-    if q.kind == "layer":
-        return st.radio(label, list(range(s.spec.n_layers)), format_func=lambda l: f"W{l}", index=None,
-                        horizontal=True, **common)  # fmt: skip
-    if q.kind == "neuron":
+        st.radio(label, list(texts), format_func=texts.get, index=None, **common)
+    elif q.kind == "order":
+        st.multiselect(_("Your answer: every option, best first"), list(texts), format_func=texts.get, **common)
+    elif q.kind == "number":
+        st.text_input(label, placeholder=_("a number, e.g. 0.25"), **common)
+    elif q.kind == "layer":
+        st.radio(label, list(range(s.spec.n_layers)), format_func=lambda l: f"W{l}", index=None, horizontal=True,
+                 **common)  # fmt: skip
+    elif q.kind == "neuron":
         sizes = s.spec.sizes
         choices = [(l, j) for l in range(1, len(sizes)) for j in range(sizes[l])]
-        return st.selectbox(
+        st.selectbox(
             label,
             choices,
             format_func=lambda lj: _("layer {l}, neuron {j}").format(l=lj[0], j=lj[1]),
             index=None,
             **common,
         )
-    if q.kind == "point":
+    elif q.kind == "point":
         c = st.columns(2)
-        x = c[0].number_input("x₁", value=None, key=key + "_x", disabled=locked)
-        y = c[1].number_input("x₂", value=None, key=key + "_y", disabled=locked)
-        return None if x is None or y is None else (x, y)
-    raise lessons.LessonError(f"no widget for a {q.kind} question")
+        c[0].number_input("x₁", value=None, key=key + "_x", disabled=locked)
+        c[1].number_input("x₂", value=None, key=key + "_y", disabled=locked)
+    else:
+        raise lessons.LessonError(f"no widget for a {q.kind} question")
+    return raw_answer(q, key)
 
 
 # ---- the run and the reveal --------------------------------------------------------------------------------
@@ -207,7 +204,7 @@ def panel(p: Page, go: Callable[[int], None], run: Callable[[str], None], leave:
 
 def lock(ls: LessonState, raw: Any) -> bool:
     """Lock the step's answer (read from its widget) and ask for the run; False if there is none yet."""
-    if raw is None or raw == [] or raw == "":
+    if raw is None:  # (raw_answer: an unfinished order or a blank number is None)
         return False
     attempt = ls.attempt()
     if attempt.locked:
