@@ -872,7 +872,7 @@ def report(results: list[PlayResult]) -> None:
 
 async def play_mode(args: argparse.Namespace, server: Server | None) -> int:
     before = server.sample() if server else None
-    opts = PlayOptions(args.play, args.click_every, args.visit, args.upload_bytes, args.reconnect)
+    opts = PlayOptions(args.play, args.click_every, args.visit, args.upload_bytes, args.reconnect, args.ack_timeout)
     url = server.url if server else args.url
     ready_s, results = await run_players(url, players_for(args), opts)
     print(f"clients ready in {ready_s:.1f} s; Play")
@@ -907,6 +907,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--click-every", type=float, default=2.0, help="play mode: s between strokes drawn while playing (2; 0: none)"
+    )
+    p.add_argument(
+        "--ack-timeout",
+        type=float,
+        default=ACK_TIMEOUT_S,
+        help=f"play mode: a stroke not acknowledged this long is an error ({ACK_TIMEOUT_S:g} s)",
     )
     p.add_argument(
         "--url",

@@ -19,6 +19,7 @@ The page's calls, in order::
 from __future__ import annotations
 
 import functools
+import time
 from pathlib import Path
 
 from playground.lessons.errors import LessonError, Undefined
@@ -105,6 +106,16 @@ def load_file(path: str | Path) -> Lesson:
     return read_lesson(p, label=str(p))
 
 
+LISTING_TTL_S = 5.0  # the menu reads the lesson folder at most this often (every rerun of every session asks)
+_listing: tuple[float, list[LessonInfo]] | None = None
+
+
 def list_lessons() -> list[LessonInfo]:
-    """Every shipped lesson, in the menu's order."""
-    return sorted((load(n).info for n in names()), key=lambda i: (i.order, i.name))
+    """Every shipped lesson, in the menu's order. Read again at most every LISTING_TTL_S: a page rerun would
+    otherwise list the folder and stat each file (syscalls that each give up the GIL, which a busy server's
+    other threads then hold), while an author editing a lesson sees the change within seconds."""
+    global _listing
+    now = time.monotonic()
+    if _listing is None or now - _listing[0] > LISTING_TTL_S:
+        _listing = (now, sorted((load(n).info for n in names()), key=lambda i: (i.order, i.name)))
+    return list(_listing[1])
