@@ -430,6 +430,7 @@ def train(n: int) -> None:
 def on_play() -> None:
     p = page()
     p.playing = not p.playing and p.session.divergence is None
+    p.plays += p.playing
 
 
 @serial

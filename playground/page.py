@@ -59,6 +59,8 @@ class Page:
     acks: list[str] = field(default_factory=list)  # board strokes applied (the board drops them)
     seq: int = 0  # frame number sent to the board
     playing: bool = False
+    plays: int = 0  # times Play was pressed: a tab's view kept while one Play runs is keyed by it
+    kept_view: tuple[tuple, object] | None = None  # (key, view): the open tab's numbers while Play runs
     tab: str | None = None  # the open tab
     board_extent: tuple | None = None  # the board's extent held while drawing; None: fit the points
     inspect: int | None = None  # the point open in the step inspector; None: the whole batch

@@ -78,38 +78,81 @@ SCORE_NAMES = (N_("accuracy"),)  # R² is a name
 
 
 # ---- metrics ------------------------------------------------------------------------------------------
-def render_metrics(s: Session, big: bool) -> None:
+@dataclass(frozen=True)
+class MetricsView:
+    """What the metrics tab shows of a session at one epoch: built in one place, so that while Play runs the
+    tab shows the epoch Play started at (a stroke's rerun reuses it instead of building the figures again)."""
+
+    epoch: int
+    tiles: tuple[tuple[str, str, str | None], ...]  # (label, value, help)
+    report: dict
+    about: str
+    confusion: object | None  # Plotly figures
+    ratio: object
+
+
+def metrics_view(s: Session, big: bool) -> MetricsView:
     h = s.history.data
+    score = score_name(s)
+    tiles: tuple[tuple[str, str, str | None], ...] = ()
+    if len(s.history):
+        tiles = (
+            (_("Train loss"), figures.loss_text(h["train_loss"][-1]), None),
+            (_("Test loss"), figures.loss_text(h["test_loss"][-1]), None),
+            (_("Train {score}").format(score=_(score)), figures.score_text(h["train_score"][-1]), _(SCORE_HELP[score])),
+            (_("Test {score}").format(score=_(score)), figures.score_text(h["test_score"][-1]), _(SCORE_HELP[score])),
+        )
+    rep = s.report(test=bool(s.dataset.test.any()))
+    about = (
+        _("Network {sizes}").format(sizes="-".join(map(str, s.spec.sizes)))
+        + (f" · {s.spec.activation}" if s.spec.n_layers > 1 else _(" (no hidden layer)"))
+        + " · "
+        + _("loss {loss}").format(loss=s.spec.loss)
+        + " · "
+        + _("{n} points ({k} test)").format(n=s.dataset.n, k=int(s.dataset.test.sum()))
+    )
+    confusion = None
+    if s.dataset.problem == "classification" and rep:
+        part = "test" if s.dataset.test.any() else "training"
+        confusion = figures.confusion_figure(rep["confusion"], big=big, part=part)
+    ratio = h["update_ratio"][-1] if len(s.history) else None
+    return MetricsView(s.epoch, tiles, rep, about, confusion, figures.update_ratio_figure(ratio, s.spec.sizes, big=big))
+
+
+def kept_view(s: Session, big: bool, build: Callable[[Session, bool], object]) -> object:
+    """The open tab's view: built anew, except while one Play runs, where the first one built is kept (keyed by
+    the press of Play, the session, the type size and the language)."""
+    p = current()
+    key = (build.__name__, p.plays, id(s), big, i18n.language())
+    if p.playing and p.kept_view is not None and p.kept_view[0] == key:
+        return p.kept_view[1]
+    view = build(s, big)
+    p.kept_view = (key, view) if p.playing else None
+    return view
+
+
+def render_metrics(s: Session, big: bool) -> None:
+    v = kept_view(s, big, metrics_view)
+    assert isinstance(v, MetricsView)
     m1, m2, m3 = st.columns([1.1, 1.2, 1.2])
     with m1:
-        score = score_name(s)
-        when = _("At epoch {epoch}").format(epoch=f"{s.epoch:,}")
+        when = _("At epoch {epoch}").format(epoch=f"{v.epoch:,}")
         if current().playing:
             when += _(": these numbers stay at this epoch while Play runs and refresh when you pause")
         st.caption(when)
-        if len(s.history):
+        if v.tiles:
             a, b2 = st.columns(2)
-            a.metric(_("Train loss"), figures.loss_text(h["train_loss"][-1]))
-            b2.metric(_("Test loss"), figures.loss_text(h["test_loss"][-1]))
-            a.metric(
-                _("Train {score}").format(score=_(score)),
-                figures.score_text(h["train_score"][-1]),
-                help=_(SCORE_HELP[score]),
-            )
-            b2.metric(
-                _("Test {score}").format(score=_(score)),
-                figures.score_text(h["test_score"][-1]),
-                help=_(SCORE_HELP[score]),
-            )
-        rep = s.report(test=bool(s.dataset.test.any()))
+            for i, (label, value, help_text) in enumerate(v.tiles):
+                (a if i % 2 == 0 else b2).metric(label, value, help=help_text)
+        rep = v.report
         if s.dataset.problem == "classification" and rep:
-            ratio = lambda v: f"{v:.3f}" if np.isfinite(v) else "–"  # noqa: E731  (– : never predicted)
+            ratio = lambda x: f"{x:.3f}" if np.isfinite(x) else "–"  # noqa: E731  (– : never predicted)
             st.dataframe(
                 {
                     _("class"): list(range(len(rep["precision"]))),
-                    _("precision"): [ratio(v) for v in rep["precision"]],
-                    _("recall"): [ratio(v) for v in rep["recall"]],
-                    "F1": [ratio(v) for v in rep["f1"]],
+                    _("precision"): [ratio(x) for x in rep["precision"]],
+                    _("recall"): [ratio(x) for x in rep["recall"]],
+                    "F1": [ratio(x) for x in rep["f1"]],
                     _("support"): rep["support"],
                 },
                 hide_index=True,
@@ -118,21 +161,12 @@ def render_metrics(s: Session, big: bool) -> None:
             if "roc_auc" in rep:
                 part = _("on the test points") if s.dataset.test.any() else _("on the training points")
                 st.caption(f"ROC AUC {rep['roc_auc']:.3f} " + part)
-        st.caption(
-            _("Network {sizes}").format(sizes="-".join(map(str, s.spec.sizes)))
-            + (f" · {s.spec.activation}" if s.spec.n_layers > 1 else _(" (no hidden layer)"))
-            + " · "
-            + _("loss {loss}").format(loss=s.spec.loss)
-            + " · "
-            + _("{n} points ({k} test)").format(n=s.dataset.n, k=int(s.dataset.test.sum()))
-        )
+        st.caption(v.about)
     with m2:
-        if s.dataset.problem == "classification" and rep:
-            part = "test" if s.dataset.test.any() else "training"
-            st.plotly_chart(figures.confusion_figure(rep["confusion"], big=big, part=part), width="stretch", key="conf")
+        if v.confusion is not None:
+            st.plotly_chart(v.confusion, width="stretch", key="conf")
     with m3:
-        ratio = h["update_ratio"][-1] if len(s.history) else None
-        st.plotly_chart(figures.update_ratio_figure(ratio, s.spec.sizes, big=big), width="stretch", key="ratio")
+        st.plotly_chart(v.ratio, width="stretch", key="ratio")
 
 
 # ---- step inspector -------------------------------------------------------------------------------------
