@@ -179,8 +179,8 @@ def component() -> Any:
     return st.components.v2.component(
         "backprop_board",
         html=HTML,
-        css=resources.BOARD_CSS.read_text(encoding="utf-8"),
-        js=resources.BOARD_JS.read_text(encoding="utf-8"),
+        css=resources.source(resources.BOARD_CSS),
+        js=resources.source(resources.BOARD_JS),
         isolate_styles=False,
     )
 

@@ -5,6 +5,7 @@ Nothing here writes anything: an installed wheel is read-only to the app.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -16,6 +17,12 @@ PRESETS_DIR = PACKAGE / "presets"
 WEB = PACKAGE / "web"
 BOARD_JS = WEB / "board.js"
 BOARD_CSS = WEB / "board.css"
+
+
+@functools.cache
+def source(path: Path) -> str:
+    """A packaged web file's text, read once per process (the board mounts it on every rerun)."""
+    return path.read_text(encoding="utf-8")
 
 
 def plotly_js() -> Path:

@@ -496,7 +496,7 @@ class Client:
         spot = [[0.05 * (secrets.randbelow(9) - 4), 0.05 * (secrets.randbelow(9) - 4)]]  # near the board's middle
         while (left := deadline - (now := time.monotonic())) > 0:
             wait = MAX_BOARD_RESEND_S * 2**self.resends
-            lost = self.board_data and now - self.sent_at >= BOARD_RESEND_S  # a later run did not apply them
+            lost = self.board_data and now - self.sent_at >= BOARD_RESEND_S * 2**self.resends  # as board.js
             self.board_data = False
             if self.unacked and (lost or now - self.sent_at >= wait):  # as board.js: sent again
                 self.resends += 1

@@ -532,9 +532,11 @@ function endStroke(st) {
 // A stroke whose acknowledgement has not come is sent again (Python applies a stroke once, by its id, and
 // acknowledges it again): the script run that had it may have been interrupted by a newer rerun (a click on Pause
 // right after it) before applying it. Sent again when a script run that started after it (its board data: `lost`)
-// comes without its acknowledgement, RESEND_MS after it went at the soonest; else only after a long silence
-// (MAX_RESEND_MS, doubling): every sending is a rerun, and reruns faster than a busy server finishes one would
-// interrupt each other and none would ever show anything.
+// comes without its acknowledgement, RESEND_MS after it went at the soonest, doubling with each sending again;
+// else only after a long silence (MAX_RESEND_MS, doubling): every sending is a rerun, and reruns faster than a
+// busy server finishes one would interrupt each other and none would ever show anything. (Under load a run that
+// started before the stroke went can reach its board data later than RESEND_MS: without the doubling, ten
+// students drawing every 2 s kept every run preempting the one before, and no Play ever started.)
 const RESEND_MS = 400, MAX_RESEND_MS = 6400;
 function sendOutbox(st) {
   clearTimeout(st.resendTimer);
@@ -558,7 +560,7 @@ function lost(st, f) {
   st.dataSeq = f.seq;
   const acked = new Set(f.acks || []);
   st.outbox = st.outbox.filter((s) => !acked.has(s.id));
-  if (st.outbox.length && performance.now() - st.sentAt >= RESEND_MS) resend(st);
+  if (st.outbox.length && performance.now() - st.sentAt >= RESEND_MS * 2 ** st.resends) resend(st);
 }
 
 /** The board's square fits the window's height below it (a projector at 1280×720 shows it whole, without
