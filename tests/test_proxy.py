@@ -34,10 +34,9 @@ from pathlib import Path
 import pytest
 
 from tools import load
+from tools.proxy import NGINX, proxy_config
 
 ROOT = Path(__file__).resolve().parents[1]
-CONF = ROOT / "deploy" / "nginx.conf"
-NGINX = "/usr/sbin/nginx"
 COOKIE = "bp_route"
 CLIENTS_PER_REPLICA = 3
 PROBES = 64  # first visits: the cookies nginx hands out, and where they hash
@@ -51,34 +50,6 @@ if not Path(NGINX).exists():
 LOG_RE = re.compile(
     r'"(?P<req>[^"]*)" (?P<status>\d+) key=(?P<key>\S*) cookie=(?P<cookie>\S*) upstream=(?P<up>.*?) rt=\S+$'
 )
-
-
-def proxy_config(upstreams: list[str], port: int, tmp: Path) -> str:
-    """deploy/nginx.conf for this test: the upstream's server lines point at `upstreams` (with the file's own
-    parameters), nginx listens on 127.0.0.1:port in the foreground, its pid, logs and temp files in tmp."""
-    text = CONF.read_text()
-    block = re.search(r"upstream playground \{(.*?)\n\s*\}", text, re.S)
-    assert block, "deploy/nginx.conf has an `upstream playground { … }` block"
-    lines = block.group(1).splitlines()
-    servers = [ln for ln in lines if re.match(r"\s*server\s", ln)]
-    assert servers, "the upstream block lists its replicas"
-    params = re.match(r"\s*server\s+\S+\s*(.*);", servers[0]).group(1)
-    kept = [ln for ln in lines if ln not in servers]
-    ours = [f"        server {u} {params};" for u in upstreams]
-    text = text.replace(block.group(1), "\n".join(kept + ours))
-    for old, new in (
-        ("listen 80;", f"listen 127.0.0.1:{port};"),
-        ("access_log /dev/stdout affinity;", f"access_log {tmp}/access.log affinity;"),
-        ("error_log /dev/stderr warn;", f"error_log {tmp}/error.log info;"),
-    ):
-        assert old in text, f"deploy/nginx.conf has {old!r}"
-        text = text.replace(old, new)
-    temps = "".join(f"    {k}_temp_path {tmp}/{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    text = text.replace("http {\n", "http {\n" + temps, 1)
-    head = f"daemon off;\npid {tmp}/nginx.pid;\nerror_log {tmp}/error.log info;\n"
-    if os.geteuid() == 0:  # workers would run as nobody, without access to tmp
-        head += "user root;\n"
-    return head + text
 
 
 def get(url: str, cookie: str | None = None) -> tuple[int, str | None]:

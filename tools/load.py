@@ -6,6 +6,7 @@
     python -m tools.load --clients 30 --heavy    # 29 default sessions + 1 heavy one (8 × 32 on 2,000 points,
                                                  # batch 1, top speed)
     python -m tools.load --clients 6 --url http://127.0.0.1:8080   # through a proxy (deploy/nginx.conf)
+    python -m tools.load --clients 10 --replicas 2   # two servers behind Debian's nginx, started here
 
 The tool starts `streamlit run playground/serve.py` on a free loopback port (127.0.0.1 only) and speaks the
 protocol of Streamlit's frontend directly: a websocket on `/_stcore/stream` with the subprotocol `streamlit`,
@@ -909,6 +910,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--click-every", type=float, default=2.0, help="play mode: s between strokes drawn while playing (2; 0: none)"
     )
     p.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        help="play mode: start this many servers behind Debian's nginx (deploy/nginx.conf) and connect through it",
+    )
+    p.add_argument(
         "--ack-timeout",
         type=float,
         default=ACK_TIMEOUT_S,
@@ -958,13 +965,53 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.upload_bytes = max(0, min(args.upload_bytes, 64 << 20))
     if args.url and args.networks:
         p.error("--url is for play mode (--clients N)")
+    args.replicas = max(0, min(args.replicas, 16))
+    if args.replicas and (args.url or args.networks):
+        p.error("--replicas is for play mode on this machine (--clients N, no --url)")
     if args.visit is None:
         args.visit = bool(args.url)
     return args
 
 
+def replicas_mode(args: argparse.Namespace, env: dict[str, str]) -> int:
+    """`--replicas N`: N servers of one snapshot with one cookie secret (as compose.yaml runs them) behind Debian's
+    nginx on deploy/nginx.conf (tools/proxy.py); the clients connect through nginx like browsers."""
+    from tools.proxy import Proxy
+
+    tmp = Path(tempfile.mkdtemp(prefix="load-replicas-"))
+    env = env | {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
+    app = snapshot(tmp / "app")
+    servers = [Server(args.ttl, env, tmp / f"replica{i}.log", app) for i in range(args.replicas)]
+    proxy = Proxy([f"{HOST}:{r.port}" for r in servers], free_port(), tmp)
+    try:
+        for r in servers:
+            r.launch()
+        for r in servers:
+            r.wait_ready()
+        proxy.start()
+        print(f"{len(servers)} replicas on {', '.join(str(r.port) for r in servers)} behind nginx at {proxy.url}")
+        args.url, args.visit = proxy.url, True
+        before = [r.sample() for r in servers]
+        rc = asyncio.run(play_mode(args, None))
+        for i, (r, b) in enumerate(zip(servers, before, strict=True)):
+            a = r.sample()
+            print(f"replica {i}: RSS {b.rss_mb:.0f} → {a.rss_mb:.0f} MB; {r.log_text().count('Traceback')} tracebacks")
+        return rc
+    finally:
+        proxy.stop()
+        for r in servers:
+            r.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.replicas:
+        try:
+            return replicas_mode(args, {"BACKPROP_PREWARM": str(args.prewarm), "PYTHONUNBUFFERED": "1"})
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            return 130
     if args.url:  # someone else's server: nothing to start, nothing of its process to sample
         try:
             return asyncio.run(play_mode(args, None))
