@@ -233,7 +233,7 @@ def test_settings_that_were_hidden_come_back_as_they_were(app_url):
 
         def url_has(*parts):  # the address is written after the run's widgets, so it may land a moment later
             js = " || ".join(f"location.search.includes({p!r})" for p in parts)
-            pg.wait_for_function(f"() => {js}", timeout=15_000)
+            pg.wait_for_function(f"() => {js}", timeout=40_000)  # CI: the run after Step 10 came later than 15 s
             return True
 
         enter("Batch size k", 25)
