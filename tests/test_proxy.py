@@ -25,8 +25,6 @@ import asyncio
 import collections
 import os
 import re
-import signal
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -34,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from tools import load
-from tools.proxy import NGINX, proxy_config
+from tools.proxy import NGINX, Proxy
 
 ROOT = Path(__file__).resolve().parents[1]
 COOKIE = "bp_route"
@@ -93,29 +91,16 @@ def test_replicas_behind_nginx_keep_each_session_on_one_replica(tmp_path):
     }
     app = load.snapshot(tmp_path / "app")
     replicas = [load.Server(30, env, tmp_path / f"replica{i}.log", app) for i in range(2)]
-    port = load.free_port()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(proxy_config([f"{load.HOST}:{r.port}" for r in replicas], port, tmp_path))
-    checked = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True)
+    nginx = Proxy([f"{load.HOST}:{r.port}" for r in replicas], load.free_port(), tmp_path)
+    checked = nginx.check()
     assert checked.returncode == 0, checked.stderr
-    proxy = f"http://{load.HOST}:{port}"
-    nginx = None
-    nginx_err = (tmp_path / "nginx.stderr").open("wb")
+    proxy = nginx.url
     try:
         for r in replicas:
             r.launch()
         for r in replicas:
             r.wait_ready()
-        nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path)], stderr=nginx_err)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if get(proxy + "/_stcore/health")[0] == 200:
-                    break
-            except OSError:
-                assert nginx.poll() is None, (tmp_path / "nginx.stderr").read_text()
-                assert time.monotonic() < deadline, "nginx did not answer within 20 s"
-                time.sleep(0.1)
+        nginx.start()
 
         # first visits: nginx hands each a cookie of its own, and none to a request that brings one
         issued = []
@@ -164,14 +149,7 @@ def test_replicas_behind_nginx_keep_each_session_on_one_replica(tmp_path):
         other = next(r for r in replicas if f"{load.HOST}:{r.port}" != holder)
         assert asyncio.run(resume_elsewhere(other.url, r0.session_id)) != r0.session_id
     finally:
-        if nginx is not None:
-            nginx.send_signal(signal.SIGQUIT)  # graceful: the access log is complete when it exits
-            try:
-                nginx.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                nginx.kill()
-                nginx.wait(timeout=5)
-        nginx_err.close()
+        nginx.stop()
         for r in replicas:
             r.stop()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import time
 import urllib.error
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "deploy" / "nginx.conf"
 NGINX = "/usr/sbin/nginx"  # Debian's (apt-get install nginx)
 HOST = "127.0.0.1"
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy from the env
 
 
 def proxy_config(upstreams: list[str], port: int, tmp: Path) -> str:
@@ -64,6 +66,7 @@ class Proxy:
         self.conf = tmp / "nginx.conf"
         self.conf.write_text(proxy_config(upstreams, port, tmp))
         self.proc: subprocess.Popen | None = None
+        self._err = None
 
     @property
     def url(self) -> str:
@@ -73,12 +76,12 @@ class Proxy:
         return subprocess.run([NGINX, "-t", "-c", str(self.conf), "-p", str(self.tmp)], capture_output=True, text=True)
 
     def start(self, timeout_s: float = 20.0) -> None:
-        err = (self.tmp / "nginx.stderr").open("wb")
-        self.proc = subprocess.Popen([NGINX, "-c", str(self.conf), "-p", str(self.tmp)], stderr=err)
+        self._err = (self.tmp / "nginx.stderr").open("wb")
+        self.proc = subprocess.Popen([NGINX, "-c", str(self.conf), "-p", str(self.tmp)], stderr=self._err)
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=5) as r:
+                with OPENER.open(self.url + "/_stcore/health", timeout=5) as r:
                     if r.status == 200:
                         return
             except (OSError, urllib.error.URLError):
@@ -87,12 +90,17 @@ class Proxy:
                 raise RuntimeError("nginx exited: " + (self.tmp / "nginx.stderr").read_text(errors="replace"))
             if time.monotonic() > deadline:
                 raise RuntimeError(f"nginx did not answer within {timeout_s:.0f} s")
-            time.sleep(0.2)
+            time.sleep(0.1)
 
     def stop(self) -> None:
+        """Graceful (SIGQUIT): the access log is complete when nginx has exited."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+            self.proc.send_signal(signal.SIGQUIT)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait(timeout=5)
+        if self._err is not None:
+            self._err.close()
+            self._err = None
