@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
@@ -77,6 +78,9 @@ SCORE_HELP = {
 SCORE_NAMES = (N_("accuracy"),)  # R² is a name
 
 
+V = TypeVar("V")  # a tab's view (kept_view)
+
+
 # ---- metrics ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MetricsView:
@@ -119,13 +123,13 @@ def metrics_view(s: Session, big: bool) -> MetricsView:
     return MetricsView(s.epoch, tiles, rep, about, confusion, figures.update_ratio_figure(ratio, s.spec.sizes, big=big))
 
 
-def kept_view(s: Session, big: bool, build: Callable[[Session, bool], object]) -> object:
+def kept_view(s: Session, big: bool, build: Callable[[Session, bool], V]) -> V:
     """The open tab's view: built anew, except while one Play runs, where the first one built is kept (keyed by
     the press of Play, the session, the type size and the language)."""
     p = current()
     key = (build.__name__, p.plays, id(s), big, i18n.language())
     if p.playing and p.kept_view is not None and p.kept_view[0] == key:
-        return p.kept_view[1]
+        return p.kept_view[1]  # type: ignore[return-value]  # built by `build`: the key names it
     view = build(s, big)
     p.kept_view = (key, view) if p.playing else None
     return view
@@ -133,7 +137,6 @@ def kept_view(s: Session, big: bool, build: Callable[[Session, bool], object]) -
 
 def render_metrics(s: Session, big: bool) -> None:
     v = kept_view(s, big, metrics_view)
-    assert isinstance(v, MetricsView)
     m1, m2, m3 = st.columns([1.1, 1.2, 1.2])
     with m1:
         when = _("At epoch {epoch}").format(epoch=f"{v.epoch:,}")
