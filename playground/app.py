@@ -1,8 +1,10 @@
 """Backprop Playground, the page: `backprop-playground` (or `streamlit run playground/serve.py`) runs it.
 
 Page state (page.py) → pure functions (controls.py, state.py, figures.py, board.py) → the page. `main()` draws
-one part of the page per function; Play runs in this script run: each frame trains K epochs in one engine call
-and streams the board's data; any click interrupts it.
+one part of the page per function. The Draw row, the board and Play are one fragment (`board_area`): a stroke,
+the Draw tool or a board toggle reruns only it, not the sidebar and the tabs. Play runs in that fragment's run:
+each frame trains K epochs in one engine call and streams the board's data; a click elsewhere interrupts it, and
+a stroke ends it between two frames (playground/runs.py) for the fragment's next run, which plays on.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from engine.data import DataError, load_dataset, parse_csv, to_csv
 from engine.device import describe
 from engine.session import Session, split_epochs
 from playground import board as bd
-from playground import controls, i18n, lesson_view, lessons, panels, state, warm
+from playground import controls, i18n, lesson_view, lessons, panels, runs, state, warm
 from playground.controls import CONTROLS, OPTIMIZERS, Control
 from playground.i18n import N_, _
 from playground.page import LessonState, Page, Race
@@ -322,6 +324,17 @@ def on_stroke() -> None:
     if picked is not None:
         p.inspect, p.tab = picked, "Step inspector"
     p.notices.extend(notes)
+    if picked is not None:
+        st.rerun()  # the inspector's tab opens on that point: the whole page
+    refresh_page(p)
+
+
+def refresh_page(p: Page) -> None:
+    """After the points changed in the board fragment (its callbacks rerun only it): while Play runs, only the
+    board shows the change (the tabs keep the epoch Play started at, the counter and charts stream on); while
+    paused, the whole page does (the tabs, Undo, the sidebar's count of drawn points), as a click always did."""
+    if not p.playing:
+        st.rerun()
 
 
 @serial
@@ -334,12 +347,14 @@ def on_undo() -> None:
     old = p.session.cfg
     if (cfg.problem, cfg.data, cfg.test_fraction) == (old.problem, old.data, old.test_fraction):
         p.session.set_dataset(ds)  # drawn or erased points: training goes on
+        refresh_page(p)
         return
     try:  # another data set was chosen since: its settings come back with its points
         install(Session(replace(old, problem=cfg.problem, data=cfg.data, test_fraction=cfg.test_fraction), ds))
     except (ConfigError, ValueError):
         install(Session(cfg, ds))
     p.show(p.session.cfg)
+    st.rerun()  # the sidebar shows those settings
 
 
 @serial
@@ -348,6 +363,7 @@ def on_clear() -> None:
     p.remember(p.session.dataset, p.session.cfg)
     hold_extent()
     p.session.set_dataset(p.session.dataset.keep(np.zeros(p.session.dataset.n, bool)))
+    refresh_page(p)
 
 
 @serial
@@ -360,6 +376,7 @@ def on_regenerate() -> None:
         s.set_dataset(load_dataset(s.cfg) if "generator" in s.cfg.data else s.dataset)
     except ConfigError as e:
         notice(i18n.error_text(e))
+    refresh_page(p)
 
 
 def too_big(f, what: str) -> bool:
@@ -872,6 +889,8 @@ def play(p: Page, counter, stream: bd.Stream, speed: int) -> None:
     s = p.session
     last = None
     while p.playing:
+        if runs.request_waiting():  # a stroke (the board fragment's run) or a click: this run ends for it
+            return
         t0 = time.perf_counter()
         late = 1.0 if last is None else min(CATCH_UP, max(1.0, (t0 - last) * FPS))
         last = t0
@@ -906,7 +925,13 @@ def play(p: Page, counter, stream: bd.Stream, speed: int) -> None:
         if not p.playing:  # diverged
             st.rerun()
         period = max(1.0 / FPS, n * EPOCH_S.get(key, 0.0) / MAX_DUTY if n > light else 0.0)  # (as above)
-        time.sleep(max(0.0, period - (time.perf_counter() - t0)))
+        pause_until(t0 + period)
+
+
+def pause_until(deadline: float, poll_s: float = 0.01) -> None:
+    """Wait between two frames, but not for a stroke: it is applied as soon as it arrives."""
+    while (left := deadline - time.perf_counter()) > 0 and not runs.request_waiting():
+        time.sleep(min(poll_s, left))
 
 
 def main() -> None:
@@ -934,14 +959,28 @@ def main() -> None:
     messages(p)
     lesson_view.panel(p, on_lesson_go, on_lesson_run, on_lesson_leave)
     counter, speed = transport(p)
-    drawing = draw_row(p, present)
-    frame = board(p, drawing, present)
+    board_slot = st.container()  # filled last: Play goes on in it after the rest of the page is drawn
     tabs(p, hidden_parts, present)
     if "share" not in hidden_parts:
         share(p)
     sync_link(p)
     warm.prewarm(p.session)  # the neighbouring networks compile in the background once this run has ended
-    play(p, counter, frame, speed)
+    with board_slot:
+        board_area(counter, speed, present)
+
+
+@st.fragment(key="board_area")
+def board_area(counter, speed: int, present: bool) -> None:
+    """The Draw row, the board and Play: a fragment. A stroke, the Draw tool or a board toggle reruns only this
+    (a few ms) instead of the whole page (≈ 0.2 s of a server's core: the sidebar's ≈ 60 widgets, the tabs), so a
+    class drawing while it trains does not swamp the server. Changes that the rest of the page shows rerun it all
+    (refresh_page)."""
+    p = page()
+    i18n.use(p.lang)
+    messages(p)  # what this part's callbacks had to say (a stroke not applied …)
+    drawing = draw_row(p, present)
+    stream = board(p, drawing, present)
+    play(p, counter, stream, speed)
 
 
 main()

@@ -265,6 +265,7 @@ class Client:
         self.sliders: dict[str, str] = {}  # label -> widget id (sliders and select sliders)
         self.numbers: dict[str, float] = {}  # number input label -> the value it shows
         self.board_id = ""  # the board component's element id
+        self.board_fragment = ""  # the board's fragment (playground/app.py board_area): a stroke reruns it
         self.epoch: int | None = None
         self.msgs = 0
         self.bytes = 0
@@ -370,11 +371,14 @@ class Client:
         return status
 
     # -- the protocol --
-    async def rerun(self, widgets: list[WidgetState] | None = None) -> None:
+    async def rerun(self, widgets: list[WidgetState] | None = None, fragment_id: str = "") -> None:
+        """A rerun request as the frontend sends it: of the whole app, or (`fragment_id`) of the fragment that holds
+        the widget that changed."""
         msg = BackMsg()
         cs = msg.rerun_script
         cs.query_string = self.query
         cs.page_script_hash = self.page_hash
+        cs.fragment_id = fragment_id
         cs.widget_states.widgets.extend(widgets or [])
         assert self.ws is not None
         await self.ws.send(msg.SerializeToString())
@@ -420,7 +424,8 @@ class Client:
         self.sent_at = time.monotonic()
         batch = [st for _, st in self.unacked.values()][-MAX_UNACKED:]
         payload = [{"event": "stroke", "value": {"batch": batch}}]
-        await self.rerun([WidgetState(id=trigger_id(self.board_id), json_trigger_value=json.dumps(payload))])
+        trigger = WidgetState(id=trigger_id(self.board_id), json_trigger_value=json.dumps(payload))
+        await self.rerun([trigger], fragment_id=self.board_fragment)
 
     def _take(self, raw: bytes | str) -> int | None:
         """Count one ForwardMsg and read what the tool needs from it; the script-finished status, if any."""
@@ -460,6 +465,7 @@ class Client:
                 self.sliders[el.slider.label] = el.slider.id
             elif ek == "bidi_component" and BOARD_COMPONENT in el.bidi_component.component_name:
                 self.board_id = el.bidi_component.id
+                self.board_fragment = fm.delta.fragment_id
                 self.board_data = True
             elif ek == "number_input":
                 ni = el.number_input
