@@ -689,8 +689,7 @@ def transport(p: Page):
                 "This network and data train at most {n} epochs per frame here (a shared server's limit per frame)."
             ).format(n=f"{capped:,}")
         )
-    counter = t[5].empty()
-    counter.markdown("### " + epoch_label(s))
+    counter = t[5].empty()  # written by the board fragment (board_area), which updates it while playing
     compiled_s = programs.take_compile_seconds()  # this run's callbacks (Step on a new network) compiled so long
     if compiled_s >= 0.05:  # a toast: a caption under the counter pushed the board down while it showed
         st.toast(
@@ -872,7 +871,7 @@ def sync_link(p: Page) -> None:
         st.query_params.from_dict(q)
 
 
-def play(p: Page, counter, stream: bd.Stream, speed: int) -> None:
+def play(p: Page, counter, stream: bd.Stream, speed: int, fulls, frames) -> None:
     """Train, stream the board's frames, until a click interrupts (Streamlit stops this run) or it diverges.
 
     Each frame trains `speed` epochs at FPS frames/s. A frame that comes late (a busy server) trains as many more
@@ -882,10 +881,6 @@ def play(p: Page, counter, stream: bd.Stream, speed: int) -> None:
     fewest seconds an epoch of it took: uncontended, so a busy server does not cut everyone's epochs, only a
     network that is heavy in itself), and a session whose single epoch takes longer than that waits, so that it
     trains at most MAX_DUTY of the time."""
-    # Full frames and deltas in slots of their own: the browser may render only the newest element of a slot
-    # when two arrive at once, and a full frame replaced by its first delta would leave the board without the
-    # base its deltas build on (it would draw no chart until the next full frame).
-    fulls, frames = st.empty(), st.empty()
     s = p.session
     last = None
     while p.playing:
@@ -959,28 +954,40 @@ def main() -> None:
     messages(p)
     lesson_view.panel(p, on_lesson_go, on_lesson_run, on_lesson_leave)
     counter, speed = transport(p)
-    board_slot = st.container()  # filled last: Play goes on in it after the rest of the page is drawn
+    p.full_run = True  # the board fragment draws its part here and leaves Play to the end of this run
+    try:
+        board_area(counter, speed, present)
+    finally:
+        p.full_run = False
     tabs(p, hidden_parts, present)
     if "share" not in hidden_parts:
         share(p)
     sync_link(p)
     warm.prewarm(p.session)  # the neighbouring networks compile in the background once this run has ended
-    with board_slot:
-        board_area(counter, speed, present)
+    if p.player is not None:
+        play(p, counter, *p.player)
 
 
 @st.fragment(key="board_area")
 def board_area(counter, speed: int, present: bool) -> None:
     """The Draw row, the board and Play: a fragment. A stroke, the Draw tool or a board toggle reruns only this
-    (a few ms) instead of the whole page (≈ 0.2 s of a server's core: the sidebar's ≈ 60 widgets, the tabs), so a
-    class drawing while it trains does not swamp the server. Changes that the rest of the page shows rerun it all
-    (refresh_page)."""
+    (a few ms) instead of the whole page (the sidebar's ≈ 60 widgets, the tabs), so a class drawing while it
+    trains does not swamp the server; changes that the rest of the page shows rerun it all (refresh_page). In a
+    full run Play starts at the end of the page (main), in the slots drawn here; in this fragment's own runs it
+    plays on here."""
     p = page()
     i18n.use(p.lang)
+    counter.markdown("### " + epoch_label(p.session))  # (Streamlit: a fragment writes outside only where it did)
     messages(p)  # what this part's callbacks had to say (a stroke not applied …)
     drawing = draw_row(p, present)
     stream = board(p, drawing, present)
-    play(p, counter, stream, speed)
+    # Full frames and deltas in slots of their own: the browser may render only the newest element of a slot
+    # when two arrive at once, and a full frame replaced by its first delta would leave the board without the
+    # base its deltas build on (it would draw no chart until the next full frame).
+    player = (stream, speed, st.empty(), st.empty())
+    p.player = player if p.full_run else None
+    if not p.full_run:
+        play(p, counter, *player)
 
 
 main()

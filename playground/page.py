@@ -72,6 +72,8 @@ class Page:
     lang_in_link: bool = False  # chosen (in the link or with the switch), so the link keeps it
     lesson: LessonState | None = None  # a lesson being followed (?lesson=NAME&step=K)
     preset: str | None = None  # the preset (its file's stem) the set-up came from, while its points are shown
+    full_run: bool = False  # main() is drawing the whole page (else the board fragment reruns on its own)
+    player: tuple | None = None  # what Play streams with after a full run's page: (stream, speed, slot, slot)
 
     @property
     def context(self) -> controls.Context:

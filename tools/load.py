@@ -901,12 +901,88 @@ async def play_mode(args: argparse.Namespace, server: Server | None) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+# ---- mode 3: memory per session -------------------------------------------------------------------------------
+MEMORY_EPOCHS = 10_000  # the idle sessions' training (issue 12: "per idle session after 10,000 epochs")
+
+
+async def trained_session(url: str, query: str, epochs: int, timeout_s: float) -> Client:
+    """A session trained to at least `epochs` epochs at top speed, then paused; left open (idle)."""
+    c = Client(url, query)
+    await load_page(c)
+    await c.choose(SPEED_LABEL, str(TOP_SPEED))
+    if (status := await c.until_finished()) != FINISHED_OK:
+        raise RuntimeError(f"the speed's run ended with status {status}")
+    await c.click("Play")
+    deadline = time.monotonic() + timeout_s
+    while (c.epoch or 0) < epochs:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"epoch {c.epoch} after {timeout_s:.0f} s, not {epochs}")
+        await c.pump(0.5)
+    await c.click("Pause")
+    if (status := await c.until_finished()) != FINISHED_OK:
+        raise RuntimeError(f"the Pause run ended with status {status}")
+    return c
+
+
+async def memory_wave(url: str, args: argparse.Namespace, server: Server) -> tuple[list[Client], float]:
+    """`args.memory` sessions trained at once; the largest RSS seen while they played (MB)."""
+    peak = 0.0
+
+    async def sampler() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, server.sample().rss_mb)
+            await asyncio.sleep(0.25)
+
+    task = asyncio.create_task(sampler())
+    try:
+        clients = await asyncio.gather(
+            *(trained_session(url, args.query, MEMORY_EPOCHS, 60 * args.max_minutes) for _ in range(args.memory))
+        )
+    finally:
+        task.cancel()
+    return list(clients), peak
+
+
+async def memory_mode(args: argparse.Namespace, server: Server) -> int:
+    """Memory per session: N sessions play at top speed to 10,000 epochs (RSS while they play), pause (idle),
+    close their tabs (after server.disconnectedSessionTTL Streamlit drops them), and then a second wave of N does
+    the same: memory that closed tabs freed is used again, so the second wave adds little."""
+    n, url = args.memory, server.url
+    warm = Client(url, args.query)  # the first page run imports and compiles: not a session's cost
+    await load_page(warm)
+    await step10(warm, warm.epoch or 0)
+    await warm.close()
+    await asyncio.sleep(server.ttl_s + args.settle)
+    base = server.sample()
+    print(f"memory mode: {n} sessions to {MEMORY_EPOCHS:,} epochs at {TOP_SPEED} per frame, query {args.query!r}")
+    print(f"base (one session opened and closed): RSS {base.rss_mb:.0f} MB, {base.maps} maps")
+    for wave in (1, 2):
+        clients, peak = await memory_wave(url, args, server)
+        idle = server.sample()
+        for c in clients:
+            await c.close()
+        await asyncio.sleep(server.ttl_s + args.settle)
+        closed = server.sample()
+        print(
+            f"wave {wave}: playing RSS ≤ {peak:.0f} MB ({(peak - base.rss_mb) / n:.1f} MB a session); "
+            f"idle at epoch ≥ {MEMORY_EPOCHS:,}: {idle.rss_mb:.0f} MB ({(idle.rss_mb - base.rss_mb) / n:.1f} MB a "
+            f"session); tabs closed, {server.ttl_s + args.settle:.0f} s later: {closed.rss_mb:.0f} MB, "
+            f"{closed.maps} maps",
+            flush=True,
+        )
+    return 0
+
+
 # ---- main -------------------------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tools.load", description=__doc__.split("\n\n")[0])
     p.add_argument("--networks", type=int, default=0, help="open this many fresh sessions, each its own network")
     p.add_argument("--concurrency", type=int, default=1, help="networks mode: sessions at a time (default 1)")
     p.add_argument("--clients", type=int, default=0, help="play mode: this many clients at once")
+    p.add_argument(
+        "--memory", type=int, default=0, help="memory mode: this many sessions to 10,000 epochs, idle, closed, twice"
+    )
     p.add_argument("--play", type=float, default=3.0, help="play mode: seconds of Play per client (default 3)")
     p.add_argument("--query", default=DEFAULT_QUERY, help=f"page query string (default {DEFAULT_QUERY})")
     p.add_argument(
@@ -1041,7 +1117,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{time.monotonic() - t0:.1f} s; app {server.root}; log {log_path}; JAX cache {cache_dir or 'default'}",
             flush=True,
         )
-        mode = networks_mode if args.networks else play_mode
+        mode = networks_mode if args.networks else memory_mode if args.memory else play_mode
         return asyncio.run(mode(args, server))
     except KeyboardInterrupt:
         print("interrupted", flush=True)
