@@ -575,7 +575,18 @@ function fitBoard(st) {
   if (wrap.style.maxWidth === cap) return;
   wrap.style.maxWidth = cap;
   const P = plotly();
-  if (st.shown && P) P.resize(st.board).then(() => drawInk(st)); // the rings follow the points
+  if (st.shown && P) resizeShown(st, P);
+}
+
+/** Plotly resizes only a displayed plot (it rejects a hidden one: the board while Streamlit redraws the board
+ * fragment around it): wait for it to show, a second at most, then resize; the rings follow the points. */
+function resizeShown(st, P, tries = 0) {
+  if (!st.board.isConnected) return;
+  if (!st.board.getClientRects().length) {
+    if (tries < 60) requestAnimationFrame(() => resizeShown(st, P, tries + 1));
+    return;
+  }
+  P.resize(st.board).then(() => drawInk(st), () => {});
 }
 
 /** @param {{parentElement: HTMLElement, data: BoardData, setTriggerValue: Function}} args */
