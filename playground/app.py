@@ -872,7 +872,9 @@ def sync_link(p: Page) -> None:
 
 
 def play(p: Page, counter, stream: bd.Stream, speed: int, fulls, frames) -> None:
-    """Train, stream the board's frames, until a click interrupts (Streamlit stops this run) or it diverges.
+    """Train, stream the board's frames into the board fragment's two slots, until a click interrupts
+    (Streamlit stops this run), a stroke waits (this run ends; the board fragment's next run plays on), or it
+    diverges.
 
     Each frame trains `speed` epochs at FPS frames/s. A frame that comes late (a busy server) trains as many more
     epochs as frames were missed (up to CATCH_UP): fewer frames, the same epochs/s, and larger compiled chunks

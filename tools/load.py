@@ -1037,8 +1037,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="run a copy of engine/, playground/, assets/ taken at start (default), immune to edits in the tree",
     )
     args = p.parse_args(argv)
-    if bool(args.networks) == bool(args.clients):
-        p.error("give one of --networks N or --clients N")
+    if sum(map(bool, (args.networks, args.clients, args.memory))) != 1:
+        p.error("give one of --networks N, --clients N or --memory N")
     args.networks = max(0, min(args.networks, 32 * 32))
     args.clients = max(0, min(args.clients, 64))
     args.concurrency = max(1, min(args.concurrency, 16))
