@@ -9,9 +9,11 @@ a stroke ends it between two frames (playground/runs.py) for the fragment's next
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
+import threading
 import time
 from dataclasses import replace
 
@@ -41,6 +43,7 @@ MAX_EPOCH_S = 256  # networks whose epoch time is kept
 LIGHT_POINT_WEIGHTS = 1_000_000  # a frame this light (training points × weights × epochs) is never cut by time:
 # twice TF Playground's default network at the default speed (250 × 37 × 50), so a busy server (every epoch slower)
 # does not cut ordinary sessions, only networks heavy in themselves
+FRAME_TURN = threading.Lock()  # one Play frame at a time in this process (see play)
 TRAINED_CHUNKS: set[tuple] = set()  # (spec, compiled chunk size) trained in this process: catching up uses no other
 INSPECT = "inspect"
 PLAY_HINT = N_("Click to add a point, drag to spray, pick the eraser to remove. Drawing works while training runs.")
@@ -903,32 +906,31 @@ def play(p: Page, counter, stream: bd.Stream, speed: int, fulls, frames) -> None
             if n >= size > plain and not ((s.spec, size) in TRAINED_CHUNKS and programs.held(s.spec)):
                 n = size - 10
         compiled = programs.is_compiled(s.spec, TRAIN_PROGRAM)
-        if compiled:
-            train(n)
-        else:
-            with st.spinner(_("Compiling this network's program (once per network, a few seconds)…"), show_time=True):
+        with FRAME_TURN if compiled else contextlib.nullcontext():  # (a first frame compiles: it waits for no one)
+            if compiled:
                 train(n)
-        trained = time.perf_counter() - t0
-        if compiled:
-            if len(EPOCH_S) >= MAX_EPOCH_S:
-                EPOCH_S.clear()  # (one call: the script threads of other sessions share the dict)
-                TRAINED_CHUNKS.clear()
-            EPOCH_S[key] = min(trained / n, best or math.inf)
-        TRAINED_CHUNKS.update((s.spec, size) for size in split_epochs(n))
-        p.seq += 1
-        f = stream(s, p.seq, p.acks)
-        (fulls if f["base"] == f["seq"] else frames).html(bd.frame_html("main", f))
-        counter.markdown("### " + epoch_label(s))
+            else:
+                with st.spinner(
+                    _("Compiling this network's program (once per network, a few seconds)…"), show_time=True
+                ):
+                    train(n)
+            trained = time.perf_counter() - t0
+            if compiled:
+                if len(EPOCH_S) >= MAX_EPOCH_S:
+                    EPOCH_S.clear()  # (one call: the script threads of other sessions share the dict)
+                    TRAINED_CHUNKS.clear()
+                EPOCH_S[key] = min(trained / n, best or math.inf)
+            TRAINED_CHUNKS.update((s.spec, size) for size in split_epochs(n))
+            p.seq += 1
+            f = stream(s, p.seq, p.acks)
+            (fulls if f["base"] == f["seq"] else frames).html(bd.frame_html("main", f))
+            counter.markdown("### " + epoch_label(s))
         if not p.playing:  # diverged
             st.rerun()
         period = max(1.0 / FPS, n * EPOCH_S.get(key, 0.0) / MAX_DUTY if n > light else 0.0)  # (as above)
-        pause_until(t0 + period)
-
-
-def pause_until(deadline: float, poll_s: float = 0.01) -> None:
-    """Wait between two frames, but not for a stroke: it is applied as soon as it arrives."""
-    while (left := deadline - time.perf_counter()) > 0 and not runs.request_waiting():
-        time.sleep(min(poll_s, left))
+        # one sleep, no polling: with 30 sessions in a process, 100 wake-ups a second each were GIL hand-offs that
+        # starved the thread that sends every session's frames; a stroke waits at most this pause (≤ 50 ms)
+        time.sleep(max(0.0, period - (time.perf_counter() - t0)))
 
 
 def main() -> None:
