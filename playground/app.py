@@ -13,7 +13,6 @@ import contextlib
 import functools
 import json
 import math
-import threading
 import time
 from dataclasses import replace
 
@@ -26,7 +25,7 @@ from engine.data import DataError, load_dataset, parse_csv, to_csv
 from engine.device import describe
 from engine.session import Session, split_epochs
 from playground import board as bd
-from playground import controls, i18n, lesson_view, lessons, panels, runs, state, warm
+from playground import controls, i18n, lesson_view, lessons, pace, panels, runs, state, warm
 from playground.controls import CONTROLS, OPTIMIZERS, Control
 from playground.i18n import N_, _
 from playground.page import LessonState, Page, Race
@@ -38,13 +37,9 @@ FPS = 20.0  # frames per second the play loop aims at; the browser shows what it
 CATCH_UP = 4.0  # a frame late by k budgets trains k frames' epochs (at most this many): epochs/s kept under load
 TRAIN_BUDGET_S = 0.025  # a frame's training at its network's own speed (× lateness): a heavy one trains fewer epochs
 MAX_DUTY = 0.5  # a session trains at most this share of the time (one epoch too long for a frame: it waits)
-EPOCH_S: dict[tuple, float] = {}  # (spec, steps per epoch) → the fewest seconds one epoch took in this process
-MAX_EPOCH_S = 256  # networks whose epoch time is kept
 LIGHT_POINT_WEIGHTS = 1_000_000  # a frame this light (training points × weights × epochs) is never cut by time:
 # twice TF Playground's default network at the default speed (250 × 37 × 50), so a busy server (every epoch slower)
 # does not cut ordinary sessions, only networks heavy in themselves
-FRAME_TURN = threading.Lock()  # one Play frame at a time in this process (see play)
-TRAINED_CHUNKS: set[tuple] = set()  # (spec, compiled chunk size) trained in this process: catching up uses no other
 INSPECT = "inspect"
 PLAY_HINT = N_("Click to add a point, drag to spray, pick the eraser to remove. Drawing works while training runs.")
 TRAIN_PROGRAM = "engine.train.train_epochs"
@@ -448,9 +443,20 @@ def train(n: int) -> None:
 
 @serial
 def on_play() -> None:
+    """Play reruns only the board fragment, which plays (a class pressing Play at once costs the server a few ms
+    each, not a page each); Pause reruns the page, whose tabs then show the epoch it stopped at."""
     p = page()
     p.playing = not p.playing and p.session.divergence is None
     p.plays += p.playing
+    if not p.playing:
+        st.rerun()
+
+
+@serial
+def on_step(n: int) -> None:
+    """Step, Step 10: the whole page shows the new epoch (the tabs too)."""
+    train(n)
+    st.rerun()
 
 
 @serial
@@ -458,6 +464,7 @@ def on_reset() -> None:
     p = page()
     p.playing = False
     p.session.reset()
+    st.rerun()
 
 
 TOOL_NAMES = {"point": N_("point"), "eraser": N_("eraser"), INSPECT: N_("inspect")}
@@ -671,8 +678,8 @@ def transport(p: Page):
         disabled=s.divergence is not None,
         help=_("Train continuously: each frame runs the chosen number of epochs."),
     )
-    t[1].button(_("Step"), on_click=train, args=(1,), width="stretch", help=_("Train exactly one epoch."))
-    t[2].button(_("Step 10"), on_click=train, args=(10,), width="stretch", help=_("Train ten epochs."))
+    t[1].button(_("Step"), on_click=on_step, args=(1,), width="stretch", help=_("Train exactly one epoch."))
+    t[2].button(_("Step 10"), on_click=on_step, args=(10,), width="stretch", help=_("Train ten epochs."))
     t[3].button(
         _("Reset"),
         on_click=on_reset,
@@ -692,7 +699,8 @@ def transport(p: Page):
                 "This network and data train at most {n} epochs per frame here (a shared server's limit per frame)."
             ).format(n=f"{capped:,}")
         )
-    counter = t[5].empty()  # written by the board fragment (board_area), which updates it while playing
+    counter = t[5].empty()  # Play updates it
+    counter.markdown("### " + epoch_label(s))
     compiled_s = programs.take_compile_seconds()  # this run's callbacks (Step on a new network) compiled so long
     if compiled_s >= 0.05:  # a toast: a caption under the counter pushed the board down while it showed
         st.toast(
@@ -896,17 +904,17 @@ def play(p: Page, counter, stream: bd.Stream, speed: int, fulls, frames) -> None
         last = t0
         key = (s.spec, s.steps_per_epoch)
         n = s.epochs_within_budget(round(speed * late))
-        best = EPOCH_S.get(key)
+        best = pace.EPOCH_S.get(key)
         light = LIGHT_POINT_WEIGHTS // (max(1, int((~s.dataset.test).sum())) * s.n_weights)
         n = min(n, max(light, 10 if best is None else int(TRAIN_BUDGET_S * late / best), 1))
         if n >= 10:
             n -= n % 10  # whole compiled chunks of 10 and 100 (engine/limits.py EPOCH_CHUNKS)
         plain = s.epochs_within_budget(speed)
         for size in (1000, 100):  # catching up compiles nothing (seconds of a busy server): no chunk not run yet
-            if n >= size > plain and not ((s.spec, size) in TRAINED_CHUNKS and programs.held(s.spec)):
+            if n >= size > plain and not ((s.spec, size) in pace.TRAINED_CHUNKS and programs.held(s.spec)):
                 n = size - 10
         compiled = programs.is_compiled(s.spec, TRAIN_PROGRAM)
-        with FRAME_TURN if compiled else contextlib.nullcontext():  # (a first frame compiles: it waits for no one)
+        with pace.FRAME_TURN if compiled else contextlib.nullcontext():  # (a first frame compiles: it waits for no one)
             if compiled:
                 train(n)
             else:
@@ -916,18 +924,18 @@ def play(p: Page, counter, stream: bd.Stream, speed: int, fulls, frames) -> None
                     train(n)
             trained = time.perf_counter() - t0
             if compiled:
-                if len(EPOCH_S) >= MAX_EPOCH_S:
-                    EPOCH_S.clear()  # (one call: the script threads of other sessions share the dict)
-                    TRAINED_CHUNKS.clear()
-                EPOCH_S[key] = min(trained / n, best or math.inf)
-            TRAINED_CHUNKS.update((s.spec, size) for size in split_epochs(n))
+                if len(pace.EPOCH_S) >= pace.MAX_EPOCH_S:
+                    pace.EPOCH_S.clear()  # (one call: the script threads of other sessions share the dict)
+                    pace.TRAINED_CHUNKS.clear()
+                pace.EPOCH_S[key] = min(trained / n, best or math.inf)
+            pace.TRAINED_CHUNKS.update((s.spec, size) for size in split_epochs(n))
             p.seq += 1
             f = stream(s, p.seq, p.acks)
             (fulls if f["base"] == f["seq"] else frames).html(bd.frame_html("main", f))
             counter.markdown("### " + epoch_label(s))
         if not p.playing:  # diverged
             st.rerun()
-        period = max(1.0 / FPS, n * EPOCH_S.get(key, 0.0) / MAX_DUTY if n > light else 0.0)  # (as above)
+        period = max(1.0 / FPS, n * pace.EPOCH_S.get(key, 0.0) / MAX_DUTY if n > light else 0.0)  # (as above)
         # one sleep, no polling: with 30 sessions in a process, 100 wake-ups a second each were GIL hand-offs that
         # starved the thread that sends every session's frames; a stroke waits at most this pause (≤ 50 ms)
         time.sleep(max(0.0, period - (time.perf_counter() - t0)))
@@ -957,10 +965,9 @@ def main() -> None:
     sidebar(p)
     messages(p)
     lesson_view.panel(p, on_lesson_go, on_lesson_run, on_lesson_leave)
-    counter, speed = transport(p)
     p.full_run = True  # the board fragment draws its part here and leaves Play to the end of this run
     try:
-        board_area(counter, speed, present)
+        board_area(present)
     finally:
         p.full_run = False
     tabs(p, hidden_parts, present)
@@ -969,29 +976,30 @@ def main() -> None:
     sync_link(p)
     warm.prewarm(p.session)  # the neighbouring networks compile in the background once this run has ended
     if p.player is not None:
-        play(p, counter, *p.player)
+        play(p, *p.player)
 
 
 @st.fragment(key="board_area")
-def board_area(counter, speed: int, present: bool) -> None:
-    """The Draw row, the board and Play: a fragment. A stroke, the Draw tool or a board toggle reruns only this
-    (a few ms) instead of the whole page (the sidebar's ≈ 60 widgets, the tabs), so a class drawing while it
-    trains does not swamp the server; changes that the rest of the page shows rerun it all (refresh_page). In a
-    full run Play starts at the end of the page (main), in the slots drawn here; in this fragment's own runs it
-    plays on here."""
+def board_area(present: bool) -> None:
+    """Play, the Draw row and the board: a fragment. Play, a stroke, the Draw tool, the speed or a board toggle
+    reruns only this (a few ms) instead of the whole page (the sidebar's ≈ 60 widgets, the tabs' figures: ≈ 0.3 s
+    of the one core a server process's sessions share), so a class pressing Play together, or drawing while it
+    trains, does not swamp the server; changes that the rest of the page shows rerun it all (Pause, Step, Reset,
+    refresh_page). In a full run Play starts at the end of the page (main), in the slots drawn here; in this
+    fragment's own runs it plays on here."""
     p = page()
     i18n.use(p.lang)
-    counter.markdown("### " + epoch_label(p.session))  # (Streamlit: a fragment writes outside only where it did)
     messages(p)  # what this part's callbacks had to say (a stroke not applied …)
+    counter, speed = transport(p)
     drawing = draw_row(p, present)
     stream = board(p, drawing, present)
     # Full frames and deltas in slots of their own: the browser may render only the newest element of a slot
     # when two arrive at once, and a full frame replaced by its first delta would leave the board without the
     # base its deltas build on (it would draw no chart until the next full frame).
-    player = (stream, speed, st.empty(), st.empty())
+    player = (counter, stream, speed, st.empty(), st.empty())
     p.player = player if p.full_run else None
     if not p.full_run:
-        play(p, counter, *player)
+        play(p, *player)
 
 
 main()

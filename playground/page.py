@@ -73,7 +73,7 @@ class Page:
     lesson: LessonState | None = None  # a lesson being followed (?lesson=NAME&step=K)
     preset: str | None = None  # the preset (its file's stem) the set-up came from, while its points are shown
     full_run: bool = False  # main() is drawing the whole page (else the board fragment reruns on its own)
-    player: tuple | None = None  # what Play streams with after a full run's page: (stream, speed, slot, slot)
+    player: tuple | None = None  # what Play streams with after a full run's page: (counter, stream, speed, slot, slot)
 
     @property
     def context(self) -> controls.Context:

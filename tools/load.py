@@ -75,6 +75,7 @@ HOST = "127.0.0.1"  # never any other address
 RUN_TIMEOUT_S = 180.0  # one script run (a first run on a cold 2-core machine compiles for a while)
 FINISHED_EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
 FINISHED_OK = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+FINISHED_FRAGMENT = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 EPOCH_RE = re.compile(r"###\s*Epoch\s+([\d,]+)")
 COMPILE_RE = re.compile(r"Compiling (\S+)")  # jax_log_compiles: "Compiling <name> with global shapes and types …"
 DEFAULT_QUERY = "gen=moons&hidden=4,4&act=elu&opt=adam"
@@ -266,6 +267,7 @@ class Client:
         self.numbers: dict[str, float] = {}  # number input label -> the value it shows
         self.board_id = ""  # the board component's element id
         self.board_fragment = ""  # the board's fragment (playground/app.py board_area): a stroke reruns it
+        self.fragment_of: dict[str, str] = {}  # widget id -> the fragment it is drawn in ("": none)
         self.epoch: int | None = None
         self.msgs = 0
         self.bytes = 0
@@ -391,14 +393,16 @@ class Client:
         raise LookupError(f"no button {match!r} on the page (saw {sorted(self.buttons)[:12]})")
 
     async def click(self, match: str) -> None:
-        await self.rerun([WidgetState(id=self.button(match), trigger_value=True)])
+        wid = self.button(match)
+        await self.rerun([WidgetState(id=wid, trigger_value=True)], fragment_id=self.fragment_of.get(wid, ""))
 
     async def choose(self, label_start: str, option: str) -> None:
         """Set the select slider whose label starts with `label_start` to this option (its shown text)."""
         wid = next((w for label, w in self.sliders.items() if label.startswith(label_start)), None)
         if wid is None:
             raise LookupError(f"no slider {label_start!r} on the page (saw {sorted(self.sliders)[:12]})")
-        await self.rerun([WidgetState(id=wid, string_array_value=StringArray(data=[option]))])
+        state = WidgetState(id=wid, string_array_value=StringArray(data=[option]))
+        await self.rerun([state], fragment_id=self.fragment_of.get(wid, ""))
 
     async def stroke(self, tool: str, pts: list[list[float]], radius: float = 0.03, label: int = 0) -> str:
         """Draw on the board as board.js does: the new stroke goes in the board's `stroke` trigger together with
@@ -461,8 +465,10 @@ class Client:
             ek = el.WhichOneof("type")
             if ek == "button":
                 self.buttons[el.button.label] = el.button.id
+                self.fragment_of[el.button.id] = fm.delta.fragment_id
             elif ek == "slider":
                 self.sliders[el.slider.label] = el.slider.id
+                self.fragment_of[el.slider.id] = fm.delta.fragment_id
             elif ek == "bidi_component" and BOARD_COMPONENT in el.bidi_component.component_name:
                 self.board_id = el.bidi_component.id
                 self.board_fragment = fm.delta.fragment_id
@@ -481,8 +487,10 @@ class Client:
                 self.warnings.append(el.alert.body[:200])
         return None
 
-    async def until_finished(self, timeout_s: float = RUN_TIMEOUT_S) -> int:
-        """Read until a script run ends other than by being interrupted for a rerun; its status."""
+    async def until_finished(self, timeout_s: float = RUN_TIMEOUT_S, full: bool = False) -> int:
+        """Read until a script run ends other than by being interrupted for a rerun; its status (a fragment's run
+        that ends well counts as FINISHED_OK). `full`: until a run of the whole page ends (Pause: the board
+        fragment's playing run ends for it, and the page reruns)."""
         assert self.ws is not None
         deadline = time.monotonic() + timeout_s
         while True:
@@ -490,7 +498,9 @@ class Client:
             if left <= 0:
                 raise TimeoutError(f"no end of the script run within {timeout_s:.0f} s")
             status = self._take(await asyncio.wait_for(self.ws.recv(), left))
-            if status is not None and status != FINISHED_EARLY:
+            if status == FINISHED_FRAGMENT and not full:
+                return FINISHED_OK
+            if status is not None and status not in (FINISHED_EARLY, FINISHED_FRAGMENT):
                 return status
 
     async def pump(self, seconds: float, click_every: float = 0.0, ack_timeout_s: float = ACK_TIMEOUT_S) -> None:
@@ -764,7 +774,7 @@ async def one_player(
         fmsgs, fbytes, ffull, dbytes = c.frame_msgs - fm0, c.frame_bytes - fb0, c.full_frames - ff0, c.delta_bytes - db0
         epochs = (c.epoch or 0) - e0
         await c.click("Pause")
-        status = await c.until_finished()
+        status = await c.until_finished(full=True)
         await c.settle_strokes(opts.ack_timeout_s)
         if status != FINISHED_OK:
             error = f"Pause run ended with status {status}"
@@ -919,7 +929,7 @@ async def trained_session(url: str, query: str, epochs: int, timeout_s: float) -
             raise TimeoutError(f"epoch {c.epoch} after {timeout_s:.0f} s, not {epochs}")
         await c.pump(0.5)
     await c.click("Pause")
-    if (status := await c.until_finished()) != FINISHED_OK:
+    if (status := await c.until_finished(full=True)) != FINISHED_OK:
         raise RuntimeError(f"the Pause run ended with status {status}")
     return c
 
