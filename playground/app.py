@@ -915,6 +915,7 @@ def play(p: Page, counter, stream: bd.Stream, speed: int, fulls, frames) -> None
                 n = size - 10
         compiled = programs.is_compiled(s.spec, TRAIN_PROGRAM)
         with pace.FRAME_TURN if compiled else contextlib.nullcontext():  # (a first frame compiles: it waits for no one)
+            t1 = time.perf_counter()  # (an epoch's time without the wait for this process's turn)
             if compiled:
                 train(n)
             else:
@@ -922,7 +923,7 @@ def play(p: Page, counter, stream: bd.Stream, speed: int, fulls, frames) -> None
                     _("Compiling this network's program (once per network, a few seconds)…"), show_time=True
                 ):
                     train(n)
-            trained = time.perf_counter() - t0
+            trained = time.perf_counter() - t1
             if compiled:
                 if len(pace.EPOCH_S) >= pace.MAX_EPOCH_S:
                     pace.EPOCH_S.clear()  # (one call: the script threads of other sessions share the dict)
