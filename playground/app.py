@@ -14,6 +14,7 @@ import functools
 import json
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -918,7 +919,9 @@ def play(p: Page, counter, stream: bd.Stream, speed: int, fulls, frames) -> None
         fresh = not programs.held(s.spec) or any((s.spec, c) not in pace.TRAINED_CHUNKS for c in split_epochs(n))
         compiled = programs.is_compiled(s.spec, TRAIN_PROGRAM)
         # (a frame that may compile waits for no one's turn, and no one waits for it)
-        with pace.FRAME_TURN if compiled and not fresh else contextlib.nullcontext():
+        with frame_turn(compiled and not fresh) as mine:
+            if not mine:
+                return  # a stroke or a click waits: this run ends for it rather than wait for its turn
             t1 = time.perf_counter()  # (an epoch's time without the wait for this process's turn)
             if compiled:
                 train(n)
@@ -944,6 +947,23 @@ def play(p: Page, counter, stream: bd.Stream, speed: int, fulls, frames) -> None
         # one sleep, no polling: with 30 sessions in a process, 100 wake-ups a second each were GIL hand-offs that
         # starved the thread that sends every session's frames; a stroke waits at most this pause (≤ 50 ms)
         time.sleep(max(0.0, period - (time.perf_counter() - t0)))
+
+
+@contextlib.contextmanager
+def frame_turn(wait: bool, poll_s: float = 0.02) -> Iterator[bool]:
+    """This session's turn to train a frame (pace.FRAME_TURN, held for the block; `wait` False: no turn needed),
+    unless a request waits for this run first (False: a stroke does not wait behind the other sessions' frames)."""
+    if not wait:
+        yield True
+        return
+    while not pace.FRAME_TURN.acquire(timeout=poll_s):
+        if runs.request_waiting():
+            yield False
+            return
+    try:
+        yield True
+    finally:
+        pace.FRAME_TURN.release()
 
 
 def main() -> None:
