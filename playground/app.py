@@ -1,8 +1,8 @@
 """Backprop Playground, the page: `backprop-playground` (or `streamlit run playground/serve.py`) runs it.
 
 Page state (page.py) → pure functions (controls.py, state.py, figures.py, board.py) → the page. `main()` draws
-one part of the page per function. The Draw row, the board and Play are one fragment (`board_area`): a stroke,
-the Draw tool or a board toggle reruns only it, not the sidebar and the tabs. Play runs in that fragment's run:
+one part of the page per function. Play's row, the Draw row and the board are one fragment (`board_area`): Play, a
+stroke, the Draw tool or a board toggle reruns only it, not the sidebar and the tabs. Play runs in that fragment's run:
 each frame trains K epochs in one engine call and streams the board's data; a click elsewhere interrupts it, and
 a stroke ends it between two frames (playground/runs.py) for the fragment's next run, which plays on.
 """
@@ -320,10 +320,9 @@ def on_stroke() -> None:
         acks.append(stroke["id"])
         del acks[: -2 * bd.MAX_UNACKED]
     p.board_extent = extent
-    if picked is not None:
-        p.inspect, p.tab = picked, "Step inspector"
     p.notices.extend(notes)
     if picked is not None:
+        p.inspect, p.tab = picked, "Step inspector"
         st.rerun()  # the inspector's tab opens on that point: the whole page
     refresh_page(p)
 
@@ -918,8 +917,8 @@ def play(p: Page, counter, stream: bd.Stream, speed: int, fulls, frames) -> None
         # (≈ 0.2–0.5 s from the persistent cache, for this session only).
         fresh = not programs.held(s.spec) or any((s.spec, c) not in pace.TRAINED_CHUNKS for c in split_epochs(n))
         compiled = programs.is_compiled(s.spec, TRAIN_PROGRAM)
-        # (a frame that may compile waits for no one's turn, and no one waits for it)
-        with frame_turn(compiled and not fresh) as mine:
+        steady = compiled and not fresh  # (a frame that may compile waits for no one's turn, and no one for it)
+        with frame_turn(steady) as mine:
             if not mine:
                 return  # a stroke or a click waits: this run ends for it rather than wait for its turn
             t1 = time.perf_counter()  # (an epoch's time without the wait for this process's turn)
@@ -931,7 +930,7 @@ def play(p: Page, counter, stream: bd.Stream, speed: int, fulls, frames) -> None
                 ):
                     train(n)
             trained = time.perf_counter() - t1
-            if compiled and not fresh:
+            if steady:
                 if len(pace.EPOCH_S) >= pace.MAX_EPOCH_S:
                     pace.EPOCH_S.clear()  # (one call: the script threads of other sessions share the dict)
                     pace.TRAINED_CHUNKS.clear()

@@ -326,7 +326,7 @@ def test_charts_after_reset_and_a_language_switch_and_the_rings_canvas_sized(app
         wait_board(pg)
         step_and_wait(pg, "Step 10")
         pg.get_by_text("简体中文", exact=True).click()
-        pg.get_by_text("第 10 轮").wait_for(timeout=30_000)
+        pg.get_by_text("第 10 轮", exact=True).wait_for(timeout=30_000)  # the counter (the Metrics tab says 第 10 轮时)
         pg.wait_for_timeout(2000)
         assert not any(c["note"] for c in pg.evaluate(CHARTS)), pg.evaluate(CHARTS)
         ink = pg.evaluate(INK)

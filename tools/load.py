@@ -266,8 +266,8 @@ class Client:
         self.sliders: dict[str, str] = {}  # label -> widget id (sliders and select sliders)
         self.numbers: dict[str, float] = {}  # number input label -> the value it shows
         self.board_id = ""  # the board component's element id
-        self.board_fragment = ""  # the board's fragment (playground/app.py board_area): a stroke reruns it
-        self.fragment_of: dict[str, str] = {}  # widget id -> the fragment it is drawn in ("": none)
+        self.fragment_of: dict[str, str] = {}  # widget id -> the fragment it is drawn in ("": none; the board's
+        # is playground/app.py board_area: a stroke reruns it)
         self.epoch: int | None = None
         self.msgs = 0
         self.bytes = 0
@@ -429,7 +429,7 @@ class Client:
         batch = [st for _, st in self.unacked.values()][-MAX_UNACKED:]
         payload = [{"event": "stroke", "value": {"batch": batch}}]
         trigger = WidgetState(id=trigger_id(self.board_id), json_trigger_value=json.dumps(payload))
-        await self.rerun([trigger], fragment_id=self.board_fragment)
+        await self.rerun([trigger], fragment_id=self.fragment_of.get(self.board_id, ""))
 
     def _take(self, raw: bytes | str) -> int | None:
         """Count one ForwardMsg and read what the tool needs from it; the script-finished status, if any."""
@@ -471,7 +471,7 @@ class Client:
                 self.fragment_of[el.slider.id] = fm.delta.fragment_id
             elif ek == "bidi_component" and BOARD_COMPONENT in el.bidi_component.component_name:
                 self.board_id = el.bidi_component.id
-                self.board_fragment = fm.delta.fragment_id
+                self.fragment_of[self.board_id] = fm.delta.fragment_id
                 self.board_data = True
             elif ek == "number_input":
                 ni = el.number_input
